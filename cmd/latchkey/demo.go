@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// The demo route and user that serve --demo creates.
+const (
+	demoUsername = "demo"
+	demoRoute    = "demo"
+	demoUpstream = "http://127.0.0.1:8090/mcp"
+	demoTitle    = "Demo MCP server"
+	demoScopes   = "tools:read tools:call"
+)
+
+// setupDemo makes sure the demo user and route exist (idempotent across
+// restarts and concurrent starts), prints a new user's password once, and
+// prints how to try the demo.
+func (p *program) setupDemo(ctx context.Context, store oauth.Store, issuer string) error {
+	password, err := ensureDemoUser(ctx, store)
+	if err != nil {
+		return err
+	}
+	if err := ensureDemoRoute(ctx, store); err != nil {
+		return err
+	}
+	out := &printer{w: p.stdout}
+	if password != "" {
+		out.linef("demo user: %s / password: %s", demoUsername, password)
+	} else {
+		out.linef("demo user: %s (its password was printed when it was created; reset it with: latchkey users passwd %s)", demoUsername, demoUsername)
+	}
+	out.linef("")
+	out.linef("Try it: point an MCP client at the demo route and sign in as %s.", demoUsername)
+	return out.fields([][2]string{
+		{"  MCP server URL", oauth.ResourceURL(issuer, demoRoute)},
+		{"  issuer", issuer},
+		{"  AS metadata", strings.TrimRight(issuer, "/") + "/.well-known/oauth-authorization-server"},
+		{"  resource metadata", resourceMetadataURL(issuer, demoRoute)},
+		{"  upstream", demoUpstream + " (the MCP server behind the route)"},
+	})
+}
+
+// ensureDemoUser creates the demo user unless it exists and returns the
+// generated password, or "" when the user was already there.
+func ensureDemoUser(ctx context.Context, store oauth.Store) (string, error) {
+	_, err := store.GetUserByUsername(ctx, demoUsername)
+	if err == nil {
+		return "", nil
+	}
+	if !errors.Is(err, oauth.ErrNotFound) {
+		return "", fmt.Errorf("demo: get user: %w", err)
+	}
+	password := oauth.GeneratePassword()
+	hash, err := newHasher().Hash(ctx, password)
+	if err != nil {
+		return "", fmt.Errorf("demo: hash password: %w", err)
+	}
+	now := time.Now().UTC()
+	u := &oauth.User{ID: newUserID(), Username: demoUsername, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	switch err := store.CreateUser(ctx, u); {
+	case errors.Is(err, oauth.ErrConflict):
+		return "", nil // another instance created it just now
+	case err != nil:
+		return "", fmt.Errorf("demo: create user: %w", err)
+	}
+	return password, nil
+}
+
+// ensureDemoRoute creates the demo route unless it exists; an existing one
+// is left as the operator may have changed it.
+func ensureDemoRoute(ctx context.Context, store oauth.Store) error {
+	_, err := store.GetRoute(ctx, demoRoute)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, oauth.ErrNotFound) {
+		return fmt.Errorf("demo: get route: %w", err)
+	}
+	r := &oauth.Route{
+		Name: demoRoute, Upstream: demoUpstream, Title: demoTitle,
+		Scopes: strings.Fields(demoScopes), CreatedAt: time.Now().UTC(),
+	}
+	if err := store.CreateRoute(ctx, r); err != nil && !errors.Is(err, oauth.ErrConflict) {
+		return fmt.Errorf("demo: create route: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/latchkey/latchkey/db"
+	"github.com/latchkey/latchkey/oauth"
+	"github.com/latchkey/latchkey/static"
+	"github.com/latchkey/latchkey/web"
+)
+
+const (
+	// keyReloadInterval is how often a server re-reads the signing keys, so
+	// that keys rotate from the CLI or another replica takes effect.
+	keyReloadInterval = 30 * time.Second
+	// hashConcurrency bounds concurrent argon2id hashes (memory, not CPU).
+	hashConcurrency = 4
+)
+
+// testSwitches are environment-only outbound switches for tests; serve warns
+// when one is set (DESIGN.md).
+var testSwitches = []string{"LATCHKEY_TEST_INSECURE_LOOPBACK_FETCH", "LATCHKEY_TEST_FETCH_CA_FILE"}
+
+func (p *program) serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "migrate the database and serve the authorization server, gateway and console",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", EnvVars: []string{"LATCHKEY_ADDR"}, Value: web.DefaultAddr, Usage: "listen address"},
+			&cli.BoolFlag{Name: "demo", Usage: "also create the user demo and the route demo, and print how to try them"},
+			&cli.BoolFlag{Name: "allow-registration", EnvVars: []string{"LATCHKEY_ALLOW_REGISTRATION"}, Value: true,
+				Usage: "allow dynamic client registration (RFC 7591)"},
+			&cli.BoolFlag{Name: "strict-redirects", EnvVars: []string{"LATCHKEY_STRICT_REDIRECTS"},
+				Usage: "refuse private-use redirect URI schemes (cursor://…) at registration"},
+			accessTokenTTLFlag(),
+		},
+		Action: p.serve,
+	}
+}
+
+func (p *program) serve(c *cli.Context) (err error) {
+	if _, err := positional(c); err != nil {
+		return err
+	}
+	addr := c.String("addr")
+	cfg := oauth.Config{
+		Issuer:            p.opts.issuer,
+		AllowRegistration: c.Bool("allow-registration"),
+		StrictRedirects:   c.Bool("strict-redirects"),
+		AccessTokenTTL:    c.Duration("access-token-ttl"),
+	}
+	if cfg.AccessTokenTTL <= 0 {
+		return usageErrorf("--access-token-ttl must be positive")
+	}
+	// Fail fast, before touching the database, on an issuer the server must
+	// not run with (a derived one is checked again once the port is known).
+	if err := p.checkIssuer(cfg, addr); err != nil {
+		return err
+	}
+	for _, name := range testSwitches {
+		if p.getenv(name) != "" {
+			p.log.Warn("test-only switch is set; never use it in production", slog.String("env", name))
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// Once shutdown begins, a second signal gets the default behaviour and
+	// ends the process without waiting for the drain.
+	go func() { <-ctx.Done(); stop() }()
+	bdb, err := p.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := bdb.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close database: %w", cerr))
+		}
+	}()
+	store := db.New(bdb)
+	secrets, err := p.secrets()
+	if err != nil {
+		return err
+	}
+	keys, err := oauth.NewKeySet(ctx, store, secrets, time.Now, keyKeep(cfg.AccessTokenTTL))
+	if err != nil {
+		return fmt.Errorf("load signing keys (is the master secret the one used before?): %w", err)
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	if cfg.Issuer == "" {
+		cfg.Issuer = issuerForAddr(listenAddr(addr, ln.Addr()))
+	}
+	srv, err := p.newServer(cfg, store, secrets, keys, ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	if c.Bool("demo") {
+		if err := p.setupDemo(ctx, store, cfg.Issuer); err != nil {
+			return err
+		}
+	}
+
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	reloaded := make(chan struct{})
+	go func() {
+		defer close(reloaded)
+		reloadKeys(reloadCtx, keys, p.log)
+	}()
+	defer func() { stopReload(); <-reloaded }()
+
+	p.log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("issuer", cfg.Issuer))
+	if err := srv.Serve(ctx, ln); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	p.log.Info("stopped")
+	return nil
+}
+
+// checkIssuer validates the configured issuer, or the one derived from addr.
+func (p *program) checkIssuer(cfg oauth.Config, addr string) error {
+	if cfg.Issuer != "" {
+		return cfg.WithDefaults().Validate()
+	}
+	if err := oauth.ValidateIssuer(issuerForAddr(addr)); err != nil {
+		return fmt.Errorf("%w (listening on %q: set --issuer or LATCHKEY_ISSUER to the https URL clients use)", err, addr)
+	}
+	cfg.Issuer = issuerForAddr(addr)
+	return cfg.WithDefaults().Validate()
+}
+
+// newServer builds the authorization server and the HTTP layer on top of it.
+func (p *program) newServer(cfg oauth.Config, store oauth.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string) (*web.Server, error) {
+	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log))
+	if err != nil {
+		return nil, err
+	}
+	assets, err := static.New()
+	if err != nil {
+		return nil, fmt.Errorf("load static assets: %w", err)
+	}
+	return web.New(web.Config{Addr: addr, Issuer: provider.Issuer()}, web.Deps{
+		Provider: provider,
+		Store:    store,
+		Secrets:  secrets,
+		Hasher:   oauth.NewHasher(oauth.DefaultPasswordParams(), hashConcurrency),
+		Assets:   assets,
+		Log:      p.log,
+		Clock:    time.Now,
+	})
+}
+
+// listenAddr is the address the default issuer names: the one configured,
+// with the port the listener actually got when port 0 was asked for.
+func listenAddr(configured string, actual net.Addr) string {
+	host, port, err := net.SplitHostPort(configured)
+	if err != nil || port != "0" {
+		return configured
+	}
+	if tcp, ok := actual.(*net.TCPAddr); ok {
+		return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+	}
+	return configured
+}
+
+// reloadKeys re-reads the signing keys every keyReloadInterval until ctx ends.
+func reloadKeys(ctx context.Context, keys *oauth.KeySet, log *slog.Logger) {
+	t := time.NewTicker(keyReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := keys.Reload(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("reload signing keys", slog.Any("error", err))
+			}
+		}
+	}
+}

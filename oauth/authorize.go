@@ -1,0 +1,187 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+const maxStateLen = 2048
+
+// AuthorizeResult is a validated authorization request with what it names.
+type AuthorizeResult struct {
+	Request *AuthRequest
+	Client  *Client
+	Route   *Route
+}
+
+// ParseAuthorize validates an authorization request (OAuth 2.1 §4.1.1) from a
+// GET query or POST form. Errors found before the client and redirect URI are
+// known to be good have NoRedirect set (OAuth 2.1 §4.1.2.1): the caller shows
+// a page. Later errors come back with the result's Client and a request
+// carrying RedirectURI and State, so the caller can redirect with them.
+func (p *Provider) ParseAuthorize(ctx context.Context, params url.Values) (*AuthorizeResult, error) {
+	// RFC 6749 §3.1: request parameters MUST NOT be included more than once.
+	for _, k := range []string{"client_id", "redirect_uri"} {
+		if len(params[k]) > 1 {
+			return nil, noRedirect(InvalidRequest(fmt.Sprintf("The %s parameter appears more than once.", k)))
+		}
+	}
+	clientID := params.Get("client_id")
+	if clientID == "" {
+		return nil, noRedirect(InvalidRequest("The request has no client_id."))
+	}
+	client, err := p.store.GetClient(ctx, clientID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, noRedirect(InvalidRequest("The application (client_id) is not registered with this server."))
+	}
+	if err != nil {
+		return nil, noRedirect(ServerError(err))
+	}
+	if client.Disabled {
+		return nil, noRedirect(InvalidRequest("The application has been disabled by an administrator."))
+	}
+	redirectURI := params.Get("redirect_uri")
+	if redirectURI == "" {
+		// OAuth 2.1 §2.3.2: optional only when exactly one URI is registered.
+		if len(client.RedirectURIs) != 1 {
+			return nil, noRedirect(InvalidRequest("The request has no redirect_uri."))
+		}
+		redirectURI = client.RedirectURIs[0]
+	}
+	// AS-21, LX-3: exact match, loopback ports excepted; never redirect on failure.
+	if !MatchRedirectURI(client.RedirectURIs, redirectURI) {
+		return nil, noRedirect(InvalidRequest("The redirect_uri is not registered for this application."))
+	}
+	req := &AuthRequest{
+		ID: RandomString(24), ClientID: client.ID, RedirectURI: redirectURI,
+		State: params.Get("state"), Prompt: params.Get("prompt"),
+		CreatedAt: p.now(), ExpiresAt: p.now().Add(p.cfg.AuthRequestTTL),
+	}
+	res := &AuthorizeResult{Request: req, Client: client}
+	if err := p.checkAuthorizeParams(ctx, params, res); err != nil {
+		return res, err
+	}
+	if err := p.store.CreateAuthRequest(ctx, req); err != nil {
+		return res, ServerError(err)
+	}
+	return res, nil
+}
+
+// checkAuthorizeParams validates everything after the redirect URI; its
+// errors are redirected to the client.
+func (p *Provider) checkAuthorizeParams(ctx context.Context, params url.Values, res *AuthorizeResult) error {
+	req, client := res.Request, res.Client
+	for k, vs := range params {
+		if len(vs) > 1 && k != "resource" {
+			return InvalidRequest(fmt.Sprintf("The %s parameter appears more than once.", k))
+		}
+	}
+	if len(req.State) > maxStateLen {
+		req.State = ""
+		return InvalidRequest("The state parameter is too long.")
+	}
+	if rt := params.Get("response_type"); rt != "code" {
+		if rt == "" {
+			return InvalidRequest("The request has no response_type; use code.")
+		}
+		return UnsupportedResponseType("Only response_type=code is supported.")
+	}
+	if !slices.Contains(client.GrantTypes, GrantAuthorizationCode) {
+		return UnauthorizedClient("This application may not use the authorization code grant.")
+	}
+	// LX-1, OAuth 2.1 §4.1.1, RFC 9700 §2.1.1: PKCE with S256 is required.
+	challenge, method := params.Get("code_challenge"), params.Get("code_challenge_method")
+	switch {
+	case challenge == "":
+		return InvalidRequest("code_challenge is required (PKCE with S256).")
+	case method != PKCEMethodS256:
+		return InvalidRequest("code_challenge_method must be S256.")
+	case !validS256Challenge(challenge):
+		return InvalidRequest("code_challenge is not a valid S256 challenge.")
+	}
+	req.CodeChallenge = challenge
+	switch req.Prompt {
+	case "", "none", "login", "consent":
+	default:
+		return InvalidRequest("prompt must be none, login or consent.")
+	}
+	route, err := p.resolveResource(ctx, params["resource"])
+	if err != nil {
+		return err
+	}
+	res.Route = route
+	req.Route, req.Resource = route.Name, ResourceURL(p.cfg.Issuer, route.Name)
+	scopes, err := checkScopes(params.Get("scope"), route)
+	if err != nil {
+		return err
+	}
+	req.Scopes = scopes
+	return nil
+}
+
+// resolveResource maps the resource parameter to a route (RFC 8707 §2, LX-2).
+func (p *Provider) resolveResource(ctx context.Context, resources []string) (*Route, error) {
+	if len(resources) > 1 {
+		return nil, InvalidTarget("Request one resource at a time; a token is bound to one MCP server.")
+	}
+	if len(resources) == 0 || resources[0] == "" {
+		// Some clients omit it; only an unambiguous single route is assumed.
+		routes, err := p.store.ListRoutes(ctx)
+		if err != nil {
+			return nil, ServerError(err)
+		}
+		if len(routes) == 1 {
+			return routes[0], nil
+		}
+		return nil, InvalidTarget("The resource parameter is required: name the MCP server URL this token is for.")
+	}
+	name, ok := RouteForResource(p.cfg.Issuer, resources[0])
+	if !ok {
+		return nil, InvalidTarget("The resource is not an MCP server published by this server.")
+	}
+	route, err := p.store.GetRoute(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, InvalidTarget("The resource is not an MCP server published by this server.")
+	}
+	if err != nil {
+		return nil, ServerError(err)
+	}
+	return route, nil
+}
+
+// checkScopes parses the scope parameter against the route. No scope means
+// the route's scopes. offline_access is accepted and dropped: refresh tokens
+// are always issued (LX-6).
+func checkScopes(raw string, route *Route) ([]string, error) {
+	requested := strings.Fields(raw)
+	if len(requested) == 0 {
+		return slices.Clone(route.Scopes), nil
+	}
+	out := make([]string, 0, len(requested))
+	for _, s := range requested {
+		if s == ScopeOfflineAccess {
+			continue
+		}
+		if !slices.Contains(route.Scopes, s) {
+			return nil, InvalidScope(fmt.Sprintf("The scope %q is not offered by %s.", s, route.Name))
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func noRedirect(e *Error) *Error { e.NoRedirect = true; return e }
+
+// ErrorRedirectURL is where an authorization error goes: the redirect URI
+// with error, error_description, state and iss (OAuth 2.1 §4.1.2.1, RFC 9207).
+func (p *Provider) ErrorRedirectURL(req *AuthRequest, e *Error) string {
+	return redirectWith(req.RedirectURI, url.Values{
+		"error": {e.Code}, "error_description": {e.Description}, "state": {req.State}, "iss": {p.cfg.Issuer},
+	})
+}

@@ -1,0 +1,65 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+)
+
+// authenticateClient identifies the client at the token endpoint (OAuth 2.1
+// §2.4, LX-5): HTTP Basic, client_secret in the body, or a public client's
+// bare client_id. Secrets are compared as hashes in constant time.
+func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (*Client, error) {
+	basicID, basicSecret, hasBasic := r.BasicAuth()
+	postID, postSecret := form.Get("client_id"), form.Get("client_secret")
+	var id, secret string
+	switch {
+	case hasBasic && postSecret != "":
+		// OAuth 2.1 §2.4: a client MUST NOT use more than one method per request.
+		return nil, InvalidRequest("Use one client authentication method, not several.")
+	case hasBasic:
+		// RFC 6749 §2.3.1: the Basic credentials are form-urlencoded first.
+		var err1, err2 error
+		id, err1 = url.QueryUnescape(basicID)
+		secret, err2 = url.QueryUnescape(basicSecret)
+		if err1 != nil || err2 != nil {
+			e := InvalidClient("The Basic credentials are not correctly encoded.")
+			e.BasicChallenge = true
+			return nil, e
+		}
+		if postID != "" && postID != id {
+			return nil, InvalidRequest("client_id in the body does not match the authenticated client.")
+		}
+	default:
+		id, secret = postID, postSecret
+	}
+	fail := func(desc string) error {
+		e := InvalidClient(desc)
+		e.BasicChallenge = hasBasic
+		return e
+	}
+	if id == "" {
+		return nil, fail("Client authentication failed: no client_id.")
+	}
+	c, err := p.store.GetClient(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fail("Client authentication failed.")
+	}
+	if err != nil {
+		return nil, ServerError(err)
+	}
+	if c.Disabled {
+		return nil, fail("Client authentication failed.")
+	}
+	if c.Public() {
+		if secret != "" {
+			return nil, fail("This client is public and must not send a client secret.")
+		}
+		return c, nil
+	}
+	if secret == "" || !SecretMatches(secret, c.SecretHash) {
+		return nil, fail("Client authentication failed.")
+	}
+	return c, nil
+}

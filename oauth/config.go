@@ -1,0 +1,97 @@
+package oauth
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultAccessTokenTTL  = 15 * time.Minute
+	DefaultRefreshTokenTTL = 30 * 24 * time.Hour // idle lifetime of one refresh token
+	DefaultGrantTTL        = 90 * 24 * time.Hour // absolute lifetime of a refresh-token family
+	DefaultCodeTTL         = 60 * time.Second    // LX-12: codes live at most 60 s
+	DefaultAuthRequestTTL  = 10 * time.Minute
+	DefaultKeyRotationKeep = DefaultAccessTokenTTL + time.Minute
+)
+
+// Config is the authorization server's configuration, filled in by cmd.
+type Config struct {
+	// Issuer is the AS identifier, https (or http on a loopback host), no query or fragment.
+	Issuer string
+	// AllowRegistration enables and advertises RFC 7591 dynamic registration (LX-7).
+	AllowRegistration bool
+	// StrictRedirects refuses private-use URI schemes (cursor://…) at registration (LX-3).
+	StrictRedirects bool
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	GrantTTL        time.Duration
+	CodeTTL         time.Duration
+	AuthRequestTTL  time.Duration
+}
+
+// WithDefaults returns c with zero durations replaced by the defaults.
+func (c Config) WithDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.AccessTokenTTL, DefaultAccessTokenTTL)
+	def(&c.RefreshTokenTTL, DefaultRefreshTokenTTL)
+	def(&c.GrantTTL, DefaultGrantTTL)
+	def(&c.CodeTTL, DefaultCodeTTL)
+	def(&c.AuthRequestTTL, DefaultAuthRequestTTL)
+	c.Issuer = strings.TrimRight(c.Issuer, "/")
+	return c
+}
+
+// Validate fails fast on a configuration the server must not run with.
+func (c Config) Validate() error {
+	if err := ValidateIssuer(c.Issuer); err != nil {
+		return err
+	}
+	if c.CodeTTL > DefaultCodeTTL {
+		return fmt.Errorf("oauth: code lifetime %s exceeds %s", c.CodeTTL, DefaultCodeTTL)
+	}
+	if c.AccessTokenTTL > 24*time.Hour {
+		return errors.New("oauth: access token lifetime above 24h; tokens must be short-lived (AS-16)")
+	}
+	return nil
+}
+
+// ValidateIssuer checks an issuer URL: https, or http only on a loopback host
+// (AS-19; RFC 8414 §2: no query or fragment).
+func ValidateIssuer(issuer string) error {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("oauth: issuer %q is not an absolute URL", issuer)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("oauth: issuer %q must not carry a query, fragment or userinfo", issuer)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopbackHost(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("oauth: issuer %q uses plain http on a non-loopback host; use https", issuer)
+	default:
+		return fmt.Errorf("oauth: issuer %q must use https", issuer)
+	}
+}
+
+// IsLoopbackHost reports whether host (no port) is localhost or a loopback IP.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}

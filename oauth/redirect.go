@@ -1,0 +1,132 @@
+package oauth
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Redirect URI policy (LX-3; OAuth 2.1 §2.3.1 and §7.12; RFC 8252 §7; AS-20, AS-21).
+
+// deniedSchemes are never acceptable redirect targets, whatever their case.
+var deniedSchemes = map[string]bool{
+	"javascript": true, "data": true, "file": true, "vbscript": true,
+	"about": true, "blob": true, "filesystem": true, "ftp": true, "ws": true, "wss": true,
+}
+
+// CheckRedirectURI validates one redirect URI at registration time. strict
+// refuses private-use schemes (native apps like cursor://). The error is an
+// invalid_redirect_uri that names the URI (Cursor registers several at once).
+func CheckRedirectURI(raw string, strict bool) *Error {
+	bad := func(why string) *Error {
+		return InvalidRedirectURI(fmt.Sprintf("redirect_uri %q %s", raw, why))
+	}
+	if raw == "" {
+		return InvalidRedirectURI("redirect_uri must not be empty")
+	}
+	for _, r := range raw {
+		if r <= ' ' || r == 0x7f {
+			return bad("contains whitespace or control characters")
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return bad("is not an absolute URI")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	// OAuth 2.1 §2.3.1: redirect URIs MUST NOT include a fragment.
+	if strings.Contains(raw, "#") {
+		return bad("must not contain a fragment")
+	}
+	if u.User != nil {
+		return bad("must not contain userinfo")
+	}
+	if deniedSchemes[scheme] {
+		return bad("uses a forbidden scheme")
+	}
+	switch scheme {
+	case "https":
+		if u.Host == "" {
+			return bad("has no host")
+		}
+	case "http":
+		// AS-20: plain http only for loopback redirects (RFC 8252 §7.3).
+		if u.Host == "" || !IsLoopbackHost(u.Hostname()) {
+			return bad("uses http on a non-loopback host; use https")
+		}
+	default:
+		// RFC 8252 §7.1 private-use URI scheme for native apps.
+		if strict {
+			return bad("uses a private-use scheme, which this server does not accept")
+		}
+		if u.Opaque == "" && u.Host == "" && u.Path == "" {
+			return bad("has nothing after the scheme")
+		}
+	}
+	return nil
+}
+
+// isLoopbackRedirect reports whether u is an http(s) redirect to a loopback host.
+func isLoopbackRedirect(u *url.URL) bool {
+	s := strings.ToLower(u.Scheme)
+	return (s == "http" || s == "https") && IsLoopbackHost(u.Hostname())
+}
+
+// MatchRedirectURI reports whether requested equals one of the registered
+// URIs by exact string comparison (AS-21, PX-5), except that for loopback
+// hosts the port may differ or be absent (RFC 8252 §7.3; OAuth 2.1 §8.4.2).
+func MatchRedirectURI(registered []string, requested string) bool {
+	for _, r := range registered {
+		if r == requested {
+			return true
+		}
+	}
+	req, err := url.Parse(requested)
+	if err != nil || !isLoopbackRedirect(req) || req.User != nil || req.Fragment != "" {
+		return false
+	}
+	for _, r := range registered {
+		reg, err := url.Parse(r)
+		if err != nil || !isLoopbackRedirect(reg) {
+			continue
+		}
+		if reg.Scheme == req.Scheme && reg.Hostname() == req.Hostname() &&
+			reg.EscapedPath() == req.EscapedPath() && reg.RawQuery == req.RawQuery {
+			return true
+		}
+	}
+	return false
+}
+
+// LoopbackOnly reports whether every URI redirects to the user's own device,
+// which the consent page warns about (AS-13).
+func LoopbackOnly(uris []string) bool {
+	if len(uris) == 0 {
+		return false
+	}
+	for _, raw := range uris {
+		u, err := url.Parse(raw)
+		if err != nil || !isLoopbackRedirect(u) {
+			return false
+		}
+	}
+	return true
+}
+
+// redirectWith appends params to the redirect URI's query, keeping its own.
+func redirectWith(redirectURI string, params url.Values) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil {
+		return redirectURI
+	}
+	q := u.Query()
+	for k, vs := range params {
+		for _, v := range vs {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

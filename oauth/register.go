@@ -1,0 +1,227 @@
+package oauth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Grant types this server implements.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+)
+
+const (
+	maxRegistrationBody = 64 << 10
+	maxRedirectURIs     = 20
+	maxClientNameLen    = 200
+)
+
+// ClientMetadata is the RFC 7591 §2 registration request and response body.
+type ClientMetadata struct {
+	RedirectURIs            []string `json:"redirect_uris"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
+	GrantTypes              []string `json:"grant_types,omitempty"`
+	ResponseTypes           []string `json:"response_types,omitempty"`
+	ClientName              string   `json:"client_name,omitempty"`
+	ClientURI               string   `json:"client_uri,omitempty"`
+	LogoURI                 string   `json:"logo_uri,omitempty"`
+	Scope                   string   `json:"scope,omitempty"`
+	Contacts                []string `json:"contacts,omitempty"`
+	TOSURI                  string   `json:"tos_uri,omitempty"`
+	PolicyURI               string   `json:"policy_uri,omitempty"`
+	JWKSURI                 string   `json:"jwks_uri,omitempty"`
+	JWKS                    any      `json:"jwks,omitempty"`
+	SoftwareID              string   `json:"software_id,omitempty"`
+	SoftwareVersion         string   `json:"software_version,omitempty"`
+}
+
+// RegistrationResponse is the RFC 7591 §3.2.1 response.
+type RegistrationResponse struct {
+	ClientID         string `json:"client_id"`
+	ClientSecret     string `json:"client_secret,omitempty"`
+	ClientIDIssuedAt int64  `json:"client_id_issued_at"`
+	// RFC 7591 §3.2.1: REQUIRED when a secret is issued; 0 means it never expires.
+	ClientSecretExpiresAt *int64 `json:"client_secret_expires_at,omitempty"`
+	ClientMetadata
+}
+
+// ServeRegister handles POST /register (RFC 7591 §3).
+func (p *Provider) ServeRegister(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !p.cfg.AllowRegistration {
+		writeJSON(w, http.StatusForbidden, errorBody{Error: CodeAccessDenied, ErrorDescription: "Dynamic client registration is disabled on this server."})
+		return
+	}
+	md, err := decodeRegistration(r)
+	if err != nil {
+		p.writeError(ctx, w, err)
+		return
+	}
+	client, secret, err := p.NewClient(md, SourceDCR)
+	if err != nil {
+		p.writeError(ctx, w, err)
+		return
+	}
+	if err := p.store.CreateClient(ctx, client); err != nil {
+		p.writeError(ctx, w, ServerError(err))
+		return
+	}
+	writeJSON(w, http.StatusCreated, RegistrationResponseFor(client, secret))
+}
+
+// RegistrationResponseFor renders a stored client (and its one-time secret).
+func RegistrationResponseFor(c *Client, secret string) RegistrationResponse {
+	resp := RegistrationResponse{
+		ClientID:         c.ID,
+		ClientSecret:     secret,
+		ClientIDIssuedAt: c.CreatedAt.Unix(),
+		ClientMetadata: ClientMetadata{
+			RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
+			GrantTypes: c.GrantTypes, ResponseTypes: c.ResponseTypes, ClientName: c.Name,
+			ClientURI: c.ClientURI, LogoURI: c.LogoURI, Scope: c.Scope, Contacts: c.Contacts,
+			SoftwareID: c.SoftwareID, SoftwareVersion: c.SoftwareVersion,
+		},
+	}
+	if secret != "" {
+		zero := int64(0)
+		resp.ClientSecretExpiresAt = &zero
+	}
+	return resp
+}
+
+func decodeRegistration(r *http.Request) (*ClientMetadata, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return nil, InvalidClientMetadata("The registration request must be application/json.")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRegistrationBody+1))
+	if err != nil {
+		return nil, InvalidRequest("The request body could not be read.")
+	}
+	if len(body) > maxRegistrationBody {
+		return nil, InvalidClientMetadata("The registration request is too large.")
+	}
+	var md ClientMetadata
+	if err := json.Unmarshal(body, &md); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return nil, InvalidClientMetadata(fmt.Sprintf("Field %q has the wrong type.", te.Field))
+		}
+		return nil, InvalidClientMetadata("The registration request is not a valid JSON object.")
+	}
+	return &md, nil
+}
+
+// NewClient validates metadata (RFC 7591 §2, LX-3) and builds a client with a
+// fresh ID and, for confidential clients, a secret returned once in clear.
+func (p *Provider) NewClient(md *ClientMetadata, source string) (*Client, string, error) {
+	if err := p.validateMetadata(md); err != nil {
+		return nil, "", err
+	}
+	c := &Client{
+		ID: RandomString(16), Name: md.ClientName, RedirectURIs: md.RedirectURIs,
+		GrantTypes: md.GrantTypes, ResponseTypes: md.ResponseTypes,
+		TokenEndpointAuthMethod: md.TokenEndpointAuthMethod, Scope: md.Scope,
+		ClientURI: md.ClientURI, LogoURI: md.LogoURI, Contacts: md.Contacts,
+		SoftwareID: md.SoftwareID, SoftwareVersion: md.SoftwareVersion,
+		Source: source, CreatedAt: p.now(),
+	}
+	var secret string
+	if !c.Public() {
+		secret = NewSecret(PrefixClientSecret)
+		c.SecretHash = HashSecret(secret)
+	}
+	return c, secret, nil
+}
+
+// validateMetadata fills defaults and checks every field it relies on.
+func (p *Provider) validateMetadata(md *ClientMetadata) error {
+	// RFC 7591 §2 default is client_secret_basic.
+	if md.TokenEndpointAuthMethod == "" {
+		md.TokenEndpointAuthMethod = AuthClientSecretBasic
+	}
+	switch md.TokenEndpointAuthMethod {
+	case AuthNone, AuthClientSecretBasic, AuthClientSecretPost:
+	case AuthPrivateKeyJWT:
+		return InvalidClientMetadata("token_endpoint_auth_method private_key_jwt is not supported for registered clients yet; use none, client_secret_basic or client_secret_post.")
+	default:
+		return InvalidClientMetadata(fmt.Sprintf("token_endpoint_auth_method %q is not supported; use none, client_secret_basic or client_secret_post.", md.TokenEndpointAuthMethod))
+	}
+	// MCP clients rely on refresh tokens, so both grants are the default (LX-6).
+	if len(md.GrantTypes) == 0 {
+		md.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}
+	}
+	if len(md.ResponseTypes) == 0 {
+		md.ResponseTypes = []string{"code"}
+	}
+	for _, g := range md.GrantTypes {
+		if g != GrantAuthorizationCode && g != GrantRefreshToken {
+			return InvalidClientMetadata(fmt.Sprintf("grant_type %q is not supported; use authorization_code and refresh_token.", g))
+		}
+	}
+	for _, rt := range md.ResponseTypes {
+		if rt != "code" {
+			return InvalidClientMetadata(fmt.Sprintf("response_type %q is not supported; use code.", rt))
+		}
+	}
+	// RFC 7591 §2.1: authorization_code goes with the code response type.
+	if !slices.Contains(md.GrantTypes, GrantAuthorizationCode) {
+		return InvalidClientMetadata("grant_types must include authorization_code.")
+	}
+	if len(md.RedirectURIs) == 0 {
+		return InvalidRedirectURI("redirect_uris is required for the authorization_code grant.")
+	}
+	if len(md.RedirectURIs) > maxRedirectURIs {
+		return InvalidRedirectURI(fmt.Sprintf("At most %d redirect_uris are accepted.", maxRedirectURIs))
+	}
+	for _, u := range md.RedirectURIs {
+		if err := CheckRedirectURI(u, p.cfg.StrictRedirects); err != nil {
+			return err
+		}
+	}
+	return validateDisplayFields(md)
+}
+
+// validateDisplayFields checks what the consent page and console show.
+func validateDisplayFields(md *ClientMetadata) error {
+	md.ClientName = strings.TrimSpace(md.ClientName)
+	if !cleanText(md.ClientName, maxClientNameLen) {
+		return InvalidClientMetadata(fmt.Sprintf("client_name must be at most %d printable characters.", maxClientNameLen))
+	}
+	for name, v := range map[string]string{"client_uri": md.ClientURI, "logo_uri": md.LogoURI, "tos_uri": md.TOSURI, "policy_uri": md.PolicyURI, "jwks_uri": md.JWKSURI} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || !cleanText(v, 2000) {
+			return InvalidClientMetadata(fmt.Sprintf("%s must be an https URL.", name))
+		}
+	}
+	for _, s := range append([]string{md.Scope, md.SoftwareID, md.SoftwareVersion}, md.Contacts...) {
+		if !cleanText(s, 500) {
+			return InvalidClientMetadata("Text fields must be printable and at most 500 characters.")
+		}
+	}
+	return nil
+}
+
+// cleanText reports whether s is valid UTF-8, at most max runes, without control characters.
+func cleanText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,109 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors every Store maps its backend's errors to. Callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	// ErrAlreadyUsed is returned by RedeemCode and UseRefreshToken when the
+	// code or token exists but was used before; the returned value is still set
+	// so the caller can revoke what it issued (RFC 9700 §4.14, OAuth 2.1 §4.1.3).
+	ErrAlreadyUsed = errors.New("already used")
+)
+
+// ClientStore keeps OAuth clients.
+type ClientStore interface {
+	CreateClient(ctx context.Context, c *Client) error
+	GetClient(ctx context.Context, id string) (*Client, error)
+	ListClients(ctx context.Context) ([]*Client, error)
+	// UpdateClient replaces every mutable field of the client with the same ID.
+	UpdateClient(ctx context.Context, c *Client) error
+	DeleteClient(ctx context.Context, id string) error
+	TouchClient(ctx context.Context, id string, at time.Time) error
+}
+
+// UserStore keeps local accounts.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *User) error
+	GetUser(ctx context.Context, id string) (*User, error)
+	GetUserByUsername(ctx context.Context, username string) (*User, error)
+	ListUsers(ctx context.Context) ([]*User, error)
+	// UpdateUser replaces PasswordHash, Admin, Disabled and UpdatedAt.
+	UpdateUser(ctx context.Context, u *User) error
+}
+
+// RouteStore keeps the published MCP routes.
+type RouteStore interface {
+	CreateRoute(ctx context.Context, r *Route) error
+	GetRoute(ctx context.Context, name string) (*Route, error)
+	ListRoutes(ctx context.Context) ([]*Route, error)
+	DeleteRoute(ctx context.Context, name string) error
+}
+
+// AuthRequestStore keeps authorization requests between /authorize and consent.
+type AuthRequestStore interface {
+	CreateAuthRequest(ctx context.Context, a *AuthRequest) error
+	GetAuthRequest(ctx context.Context, id string) (*AuthRequest, error)
+	DeleteAuthRequest(ctx context.Context, id string) error
+}
+
+// CodeStore keeps authorization codes by hash.
+type CodeStore interface {
+	CreateCode(ctx context.Context, c *Code) error
+	// RedeemCode marks the code redeemed in one atomic statement and returns it.
+	// A code redeemed before returns the code and ErrAlreadyUsed; an unknown
+	// hash returns ErrNotFound.
+	RedeemCode(ctx context.Context, hash string, at time.Time) (*Code, error)
+}
+
+// GrantStore keeps grants (refresh-token families) and their refresh tokens.
+type GrantStore interface {
+	CreateGrant(ctx context.Context, g *Grant) error
+	GetGrant(ctx context.Context, id string) (*Grant, error)
+	// ListGrants lists grants, filtered by user and/or client ID when not "".
+	ListGrants(ctx context.Context, userID, clientID string) ([]*Grant, error)
+	TouchGrant(ctx context.Context, id string, at time.Time) error
+	// RevokeGrant sets RevokedAt once; revoking a revoked or unknown grant is not an error.
+	RevokeGrant(ctx context.Context, id string, at time.Time) error
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// UseRefreshToken marks the token used in one atomic statement and returns it.
+	// A token used before returns the token and ErrAlreadyUsed; unknown: ErrNotFound.
+	UseRefreshToken(ctx context.Context, hash string, at time.Time) (*RefreshToken, error)
+}
+
+// ConsentStore keeps remembered consents.
+type ConsentStore interface {
+	GetConsent(ctx context.Context, userID, clientID, route string) (*Consent, error)
+	// SaveConsent inserts or replaces the consent for (user, client, route).
+	SaveConsent(ctx context.Context, c *Consent) error
+	DeleteConsent(ctx context.Context, userID, clientID, route string) error
+}
+
+// KeyStore keeps signing keys.
+type KeyStore interface {
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	ListSigningKeys(ctx context.Context) ([]*SigningKey, error)
+	// RetireSigningKey sets RetiredAt and NotAfter on a key that is not retired yet.
+	RetireSigningKey(ctx context.Context, id string, at, notAfter time.Time) error
+}
+
+// Store is everything the provider and the console persist.
+type Store interface {
+	ClientStore
+	UserStore
+	RouteStore
+	AuthRequestStore
+	CodeStore
+	GrantStore
+	ConsentStore
+	KeyStore
+	// InTx runs fn in one transaction with a Store bound to it; fn's error rolls back.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
+	// Ping reports whether the database is reachable.
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,152 @@
+package oauth
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Client sources: how a client came to be known.
+const (
+	SourceDCR    = "dcr"    // RFC 7591 dynamic registration
+	SourceCIMD   = "cimd"   // client ID metadata document (URL client_id)
+	SourceStatic = "static" // pre-registered by an operator
+)
+
+// Token endpoint authentication methods (RFC 7591 §2).
+const (
+	AuthNone              = "none"
+	AuthClientSecretBasic = "client_secret_basic"
+	AuthClientSecretPost  = "client_secret_post"
+	AuthPrivateKeyJWT     = "private_key_jwt"
+)
+
+// Client is a registered OAuth client. SecretHash is empty for public clients.
+type Client struct {
+	ID                      string
+	SecretHash              string // hex SHA-256 of the client secret; "" for public clients
+	Name                    string
+	RedirectURIs            []string
+	GrantTypes              []string
+	ResponseTypes           []string
+	TokenEndpointAuthMethod string
+	Scope                   string // space-separated scopes the client registered, may be ""
+	ClientURI               string
+	LogoURI                 string
+	Contacts                []string
+	SoftwareID              string
+	SoftwareVersion         string
+	Source                  string
+	Disabled                bool
+	CreatedAt               time.Time
+	LastUsedAt              *time.Time
+}
+
+// Public reports whether the client authenticates with "none".
+func (c *Client) Public() bool { return c.TokenEndpointAuthMethod == AuthNone }
+
+// LogValue keeps secrets out of logs.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", c.ID), slog.String("source", c.Source))
+}
+
+// User is a local account.
+type User struct {
+	ID           string
+	Username     string
+	PasswordHash string // PHC-formatted argon2id hash
+	Admin        bool
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Route is one upstream MCP server published at {issuer}/mcp/{name}.
+type Route struct {
+	Name      string
+	Upstream  string
+	Title     string
+	Scopes    []string // scopes a token for this route may carry (and the route advertises)
+	CreatedAt time.Time
+}
+
+// AuthRequest is a validated authorization request waiting for login and consent.
+type AuthRequest struct {
+	ID            string // opaque, random; carried by the login and consent pages
+	ClientID      string
+	RedirectURI   string
+	State         string
+	Scopes        []string
+	Route         string
+	Resource      string // canonical resource URL of Route
+	CodeChallenge string // S256 challenge
+	Prompt        string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// LogValue keeps the state and challenge out of logs.
+func (a *AuthRequest) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("auth_request", a.ID), slog.String("client_id", a.ClientID), slog.String("route", a.Route))
+}
+
+// Code is an issued authorization code, stored only as a hash.
+type Code struct {
+	Hash          string
+	GrantID       string // the grant (refresh-token family) the code will create; revoked on replay
+	ClientID      string
+	UserID        string
+	RedirectURI   string
+	Route         string
+	Resource      string
+	Scopes        []string
+	CodeChallenge string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	RedeemedAt    *time.Time
+}
+
+// Grant is what one consent produced for one client: a refresh-token family.
+// Revoking it invalidates every refresh token of the family and, through the
+// access tokens' "sid" claim, every access token it issued.
+type Grant struct {
+	ID         string
+	ClientID   string
+	UserID     string
+	Route      string
+	Resource   string
+	Scopes     []string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // absolute end of the family
+	LastUsedAt time.Time
+	RevokedAt  *time.Time
+}
+
+// RefreshToken is one member of a grant's family, stored only as a hash.
+type RefreshToken struct {
+	Hash      string
+	GrantID   string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time // set when rotated; a second use revokes the family
+}
+
+// Consent records what a user approved for a client on a route.
+type Consent struct {
+	UserID    string
+	ClientID  string
+	Route     string
+	Scopes    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SigningKey is a JWS signing key; the private part is encrypted at rest.
+type SigningKey struct {
+	ID         string // kid
+	Algorithm  string // e.g. ES256
+	PrivateEnc []byte // AEAD-sealed PKCS#8 private key
+	PublicJWK  []byte // JSON of the public JWK
+	CreatedAt  time.Time
+	RetiredAt  *time.Time // no longer signs; still verifies until NotAfter
+	NotAfter   *time.Time // after this the key leaves the JWKS
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/latchkey/latchkey/oauth"
+)
+
+const maxFormBody = 64 << 10
+
+// authorize handles GET and POST /authorize (OAuth 2.1 §4.1.1). A request
+// whose client or redirect URI is bad gets a page, never a redirect; other
+// errors go back to the client with error, state and iss. A good request is
+// stored, bound to this browser, and continued at /consent.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	params := r.URL.Query()
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		if err := r.ParseForm(); err != nil {
+			s.renderError(w, r, oauth.InvalidRequest("The request body is not a valid form."))
+			return
+		}
+		params = r.PostForm
+	}
+	res, err := s.provider.ParseAuthorize(r.Context(), params)
+	if err != nil {
+		e := oauth.AsError(err)
+		if e.NoRedirect || res == nil {
+			s.renderError(w, r, e)
+			return
+		}
+		s.log.InfoContext(r.Context(), "authorization request refused", "error", e)
+		http.Redirect(w, r, s.provider.ErrorRedirectURL(res.Request, e), redirectStatus(r))
+		return
+	}
+	sess := s.session(r)
+	if res.Request.Prompt == "login" {
+		delete(sess.Values, sessUserID) // OIDC prompt=login: authenticate again
+	}
+	addPending(sess, res.Request.ID)
+	if err := saveSession(w, r, sess); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, consentURL(res.Request.ID), redirectStatus(r))
+}
+
+// redirectStatus is 303 after a POST (RFC 9700 §4.12) and 302 after a GET.
+func redirectStatus(r *http.Request) int {
+	if r.Method == http.MethodPost {
+		return http.StatusSeeOther
+	}
+	return http.StatusFound
+}
+
+func consentURL(requestID string) string {
+	return "/consent?" + url.Values{"request_id": {requestID}}.Encode()
+}
+
+// formTarget is the CSP form-action source that lets a form's redirect
+// chain end at the client's redirect URI.
+func formTarget(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme == "" {
+		return ""
+	}
+	src := u.Scheme + ":"
+	if u.Scheme == "http" || u.Scheme == "https" {
+		src = u.Scheme + "://" + u.Host
+	}
+	// Only URL characters that cannot end a CSP source expression.
+	for _, c := range src {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-+:/[]", c)
+		if !ok {
+			return ""
+		}
+	}
+	return src
+}

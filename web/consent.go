@@ -1,0 +1,183 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/latchkey/latchkey/oauth"
+	"github.com/latchkey/latchkey/views"
+)
+
+// flowRequest loads the pending authorization request named by request_id
+// and checks that this browser started it.
+func (s *Server) flowRequest(r *http.Request, sess *sessions.Session, id string) (*oauth.AuthRequest, error) {
+	if id == "" {
+		return nil, pageError(http.StatusBadRequest, "This page needs a sign-in request. Start again from your application.")
+	}
+	req, err := s.provider.LoadAuthRequest(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !hasPending(sess, id) {
+		return nil, pageError(http.StatusForbidden, "This sign-in request was started in another browser. Start again from your application.")
+	}
+	return req, nil
+}
+
+// showConsent handles GET /consent: sign in first, skip the page when a
+// remembered consent covers the scopes, otherwise ask.
+func (s *Server) showConsent(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess := s.session(r)
+	req, err := s.flowRequest(r, sess, r.URL.Query().Get("request_id"))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	user := s.sessionUser(r, sess)
+	if user == nil {
+		if req.Prompt == "none" {
+			s.finishWithError(w, r, sess, req, &oauth.Error{Code: oauth.CodeLoginRequired, Description: "The user is not signed in.", Status: http.StatusBadRequest})
+			return
+		}
+		http.Redirect(w, r, "/login?"+url.Values{"next": {consentURL(req.ID)}}.Encode(), http.StatusFound)
+		return
+	}
+	covered, prev, err := s.provider.ConsentCovers(ctx, req, user.ID)
+	if err != nil {
+		s.renderError(w, r, oauth.ServerError(err))
+		return
+	}
+	if covered && req.Prompt != "consent" {
+		s.approve(w, r, sess, req, user, http.StatusFound)
+		return
+	}
+	if req.Prompt == "none" {
+		s.finishWithError(w, r, sess, req, &oauth.Error{Code: oauth.CodeConsentRequired, Description: "The user has not approved this application.", Status: http.StatusBadRequest})
+		return
+	}
+	props, err := s.consentProps(r, sess, req, user, prev)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := saveSession(w, r, sess); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	setCSP(w, nonceFrom(r), formTarget(req.RedirectURI))
+	s.render(w, r, http.StatusOK, views.Consent(props))
+}
+
+// consentProps builds the consent page: client name, redirect host with a
+// loopback warning (AS-13), route and scopes with new ones marked.
+func (s *Server) consentProps(r *http.Request, sess *sessions.Session, req *oauth.AuthRequest, user *oauth.User, prev []string) (views.ConsentProps, error) {
+	client, err := s.provider.GetClient(r.Context(), req.ClientID)
+	if err != nil {
+		return views.ConsentProps{}, oauth.ServerError(err)
+	}
+	route, err := s.store.GetRoute(r.Context(), req.Route)
+	if err != nil {
+		return views.ConsentProps{}, pageError(http.StatusBadRequest, "The MCP server this request is for no longer exists.")
+	}
+	ru, _ := url.Parse(req.RedirectURI)
+	name := client.Name
+	if name == "" {
+		name = "An unnamed application"
+	}
+	p := views.ConsentProps{
+		Page: s.pageShell("Allow access?"), Action: "/consent", CSRFToken: csrfToken(sess),
+		RequestID: req.ID, ClientName: name, ClientID: client.ID, ClientURI: client.ClientURI,
+		RedirectHost: ru.Host, RedirectURI: req.RedirectURI,
+		LoopbackOnly: oauth.LoopbackOnly([]string{req.RedirectURI}),
+		RouteName:    route.Name, RouteTitle: route.Title, ResourceURL: req.Resource,
+		Username: user.Username,
+	}
+	if ru.Host == "" {
+		p.RedirectHost = ru.Scheme + ":"
+	}
+	p.Page.Username, p.Page.CSRFToken = user.Username, p.CSRFToken
+	for _, sc := range req.Scopes {
+		p.Scopes = append(p.Scopes, views.ScopeItem{Name: sc, New: len(prev) > 0 && !slices.Contains(prev, sc)})
+	}
+	return p, nil
+}
+
+// decideConsent handles POST /consent (CSRF-checked): approve issues a code,
+// deny returns access_denied; both end with 303 (LX-11).
+func (s *Server) decideConsent(w http.ResponseWriter, r *http.Request) {
+	sess := s.session(r)
+	if !s.parseCSRFForm(w, r, sess) {
+		return
+	}
+	req, err := s.flowRequest(r, sess, r.PostFormValue("request_id"))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	user := s.sessionUser(r, sess)
+	if user == nil {
+		seeOther(w, r, "/login?"+url.Values{"next": {consentURL(req.ID)}}.Encode())
+		return
+	}
+	switch r.PostFormValue("decision") {
+	case "approve":
+		s.approve(w, r, sess, req, user, http.StatusSeeOther)
+	case "deny":
+		to, err := s.provider.Deny(r.Context(), req)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		dropPending(sess, req.ID)
+		_ = saveSession(w, r, sess)
+		seeOther(w, r, to)
+	default:
+		s.renderError(w, r, pageError(http.StatusBadRequest, "Choose Allow or Deny."))
+	}
+}
+
+// approve issues the code and sends the browser back to the client.
+func (s *Server) approve(w http.ResponseWriter, r *http.Request, sess *sessions.Session, req *oauth.AuthRequest, user *oauth.User, status int) {
+	to, err := s.provider.Approve(r.Context(), req, user.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	dropPending(sess, req.ID)
+	if err := saveSession(w, r, sess); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, to, status)
+}
+
+// finishWithError ends the flow with a redirected error (prompt=none).
+func (s *Server) finishWithError(w http.ResponseWriter, r *http.Request, sess *sessions.Session, req *oauth.AuthRequest, e *oauth.Error) {
+	if _, err := s.provider.Deny(r.Context(), req); err != nil && !errors.Is(err, oauth.ErrNotFound) {
+		s.renderError(w, r, err)
+		return
+	}
+	dropPending(sess, req.ID)
+	_ = saveSession(w, r, sess)
+	http.Redirect(w, r, s.provider.ErrorRedirectURL(req, e), http.StatusFound)
+}
+
+// parseCSRFForm parses a bounded form and checks its CSRF token; on failure
+// it has already answered 403 with a readable page.
+func (s *Server) parseCSRFForm(w http.ResponseWriter, r *http.Request, sess *sessions.Session) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, pageError(http.StatusBadRequest, "The form could not be read."))
+		return false
+	}
+	if !checkCSRF(sess, r) {
+		s.renderError(w, r, pageError(http.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again."))
+		return false
+	}
+	return true
+}

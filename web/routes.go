@@ -1,0 +1,44 @@
+package web
+
+import "net/http"
+
+// routes is the single route table (LX-10: AS endpoints at the issuer root).
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	p := s.provider
+	hf := func(f http.HandlerFunc) http.Handler { return f }
+
+	// Public OAuth endpoints that browser-based MCP clients call cross-origin:
+	// CORS without credentials, outside the CSRF origin check.
+	public := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, cors(h))
+	}
+	for _, path := range []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
+		public("GET "+path, hf(p.ServeMetadata))
+		public("OPTIONS "+path, hf(p.ServeMetadata))
+	}
+	public("GET /jwks.json", hf(p.ServeJWKS))
+	public("OPTIONS /jwks.json", hf(p.ServeJWKS))
+	public("POST /token", noStore(hf(p.ServeToken)))
+	public("OPTIONS /token", hf(p.ServeToken))
+	public("POST /register", noStore(hf(p.ServeRegister)))
+	public("OPTIONS /register", hf(p.ServeRegister))
+
+	// Browser pages of the flow: CSP with nonce, frame-ancestors 'none'; every
+	// POST passes the Origin/Sec-Fetch-Site check and a CSRF token.
+	cop := http.NewCrossOriginProtection()
+	mux.Handle("GET /authorize", s.page(hf(s.authorize)))
+	mux.Handle("POST /authorize", s.page(hf(s.authorize)))
+	mux.Handle("GET /login", s.page(hf(s.showLogin)))
+	mux.Handle("POST /login", cop.Handler(s.page(hf(s.login))))
+	mux.Handle("POST /logout", cop.Handler(s.page(hf(s.logout))))
+	mux.Handle("GET /consent", s.page(hf(s.showConsent)))
+	mux.Handle("POST /consent", cop.Handler(s.page(hf(s.decideConsent))))
+	mux.Handle("GET /{$}", s.page(hf(s.home)))
+
+	mux.Handle("GET /static/", s.assets.Handler())
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+
+	return s.observe(securityHeaders(mux))
+}

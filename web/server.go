@@ -1,0 +1,138 @@
+// Package web is Latchkey's HTTP layer: the route table, middleware, the
+// login and consent pages, and (later) the gateway and console.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/latchkey/latchkey/oauth"
+	"github.com/latchkey/latchkey/static"
+)
+
+// Defaults for the HTTP server.
+const (
+	DefaultAddr          = "127.0.0.1:8080"
+	DefaultSessionMaxAge = 12 * time.Hour
+	shutdownGrace        = 20 * time.Second
+)
+
+// Config is the web layer's configuration.
+type Config struct {
+	Addr   string // listen address
+	Issuer string // from configuration, never from the Host header (LX-11)
+	// SessionMaxAge bounds a browser sign-in.
+	SessionMaxAge time.Duration
+}
+
+// Validate fails fast on a bad configuration.
+func (c Config) Validate() error {
+	if c.Addr == "" {
+		return errors.New("web: listen address is empty")
+	}
+	if err := oauth.ValidateIssuer(c.Issuer); err != nil {
+		return err
+	}
+	// LX-10: endpoints live at the issuer's root, so the issuer is an origin.
+	if u, err := url.Parse(c.Issuer); err != nil || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("web: issuer %q must not have a path", c.Issuer)
+	}
+	return nil
+}
+
+// Deps are the collaborators the web layer needs.
+type Deps struct {
+	Provider *oauth.Provider
+	Store    oauth.Store
+	Secrets  *oauth.Secrets
+	Hasher   *oauth.Hasher
+	Assets   *static.Assets
+	Log      *slog.Logger
+	Clock    func() time.Time
+}
+
+// Server serves every HTTP endpoint of Latchkey.
+type Server struct {
+	cfg      Config
+	provider *oauth.Provider
+	store    oauth.Store
+	hasher   *oauth.Hasher
+	assets   *static.Assets
+	log      *slog.Logger
+	clock    func() time.Time
+	sessions *sessions.CookieStore
+	secure   bool   // issuer is https: cookies get Secure and the __Host- prefix
+	origin   string // scheme://host of the issuer
+	handler  http.Handler
+}
+
+// New builds the server and its route table.
+func New(cfg Config, d Deps) (*Server, error) {
+	if cfg.SessionMaxAge <= 0 {
+		cfg.SessionMaxAge = DefaultSessionMaxAge
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if d.Provider == nil || d.Store == nil || d.Secrets == nil || d.Hasher == nil || d.Assets == nil {
+		return nil, errors.New("web: New needs provider, store, secrets, hasher and assets")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	iss, err := url.Parse(cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("web: parse issuer: %w", err)
+	}
+	s := &Server{
+		cfg: cfg, provider: d.Provider, store: d.Store, hasher: d.Hasher, assets: d.Assets,
+		log: d.Log, clock: d.Clock, secure: iss.Scheme == "https", origin: iss.Scheme + "://" + iss.Host,
+	}
+	s.sessions = newCookieStore(d.Secrets, s.secure, cfg.SessionMaxAge)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler is the complete HTTP handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve listens on cfg.Addr until ctx is done, then drains in-flight
+// requests for up to shutdownGrace (SIGTERM handling lives in cmd).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", slog.Duration("grace", shutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
