@@ -41,7 +41,7 @@ func (c *testClock) Advance(d time.Duration) {
 
 // env is one Latchkey behind an httptest server with a user and two routes.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *httptest.Server
 	issuer   string
 	store    oauth.Store
@@ -55,7 +55,7 @@ type envOpts struct {
 	disableRegistration bool
 }
 
-func newEnv(t *testing.T, store oauth.Store, opts ...envOpts) *env {
+func newEnv(t testing.TB, store oauth.Store, opts ...envOpts) *env {
 	t.Helper()
 	var o envOpts
 	if len(opts) > 0 {
@@ -117,7 +117,7 @@ func newEnv(t *testing.T, store oauth.Store, opts ...envOpts) *env {
 	return e
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -184,7 +184,7 @@ func (e *env) registerClient(body map[string]any) registration {
 	return r
 }
 
-func decodeJSON(t *testing.T, resp *http.Response) map[string]any {
+func decodeJSON(t testing.TB, resp *http.Response) map[string]any {
 	t.Helper()
 	defer resp.Body.Close()
 	var m map[string]any
@@ -238,7 +238,7 @@ func (e *env) postForm(c *http.Client, path string, form url.Values) *http.Respo
 var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 var requestIDRe = regexp.MustCompile(`name="request_id" value="([^"]+)"`)
 
-func body(t *testing.T, resp *http.Response) string {
+func body(t testing.TB, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -248,7 +248,7 @@ func body(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-func match(t *testing.T, re *regexp.Regexp, html string) string {
+func match(t testing.TB, re *regexp.Regexp, html string) string {
 	t.Helper()
 	m := re.FindStringSubmatch(html)
 	if m == nil {
@@ -257,7 +257,7 @@ func match(t *testing.T, re *regexp.Regexp, html string) string {
 	return m[1]
 }
 
-func wantStatus(t *testing.T, resp *http.Response, want int) {
+func wantStatus(t testing.TB, resp *http.Response, want int) {
 	t.Helper()
 	if resp.StatusCode != want {
 		b, _ := io.ReadAll(resp.Body)
@@ -265,7 +265,7 @@ func wantStatus(t *testing.T, resp *http.Response, want int) {
 	}
 }
 
-func location(t *testing.T, resp *http.Response) *url.URL {
+func location(t testing.TB, resp *http.Response) *url.URL {
 	t.Helper()
 	u, err := resp.Location()
 	if err != nil {
@@ -278,8 +278,14 @@ func location(t *testing.T, resp *http.Response) *url.URL {
 // returns the redirect back to the client.
 func (e *env) signInAndConsent(c *http.Client, ap authParams) *url.URL {
 	e.t.Helper()
+	return e.signInAt(c, "/authorize?"+ap.Encode())
+}
+
+// signInAt is signInAndConsent for a ready-made authorization URL.
+func (e *env) signInAt(c *http.Client, authorizeURL string) *url.URL {
+	e.t.Helper()
 	t := e.t
-	resp := e.get(c, "/authorize?"+ap.Encode())
+	resp := e.get(c, authorizeURL)
 	wantStatus(t, resp, http.StatusFound)
 	next := location(t, resp)
 	resp = e.get(c, next.String())
