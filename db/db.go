@@ -96,6 +96,11 @@ func openSQLite(path string) (*bun.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("db: open sqlite: create directory: %w", err)
 	}
+	// Create the file owner-only before SQLite does, so secrets' hashes and
+	// sealed keys are never world-readable whatever the umask.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		_ = f.Close()
+	}
 	sqldb, err := sql.Open("sqlite", "file:"+escapeSQLitePath(path)+"?"+sqliteParams)
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)

@@ -128,7 +128,7 @@ func (p *Provider) NewClient(md *ClientMetadata, source string) (*Client, string
 		return nil, "", err
 	}
 	c := &Client{
-		ID: RandomString(16), Name: md.ClientName, RedirectURIs: md.RedirectURIs,
+		ID: "lkc_" + RandomString(16), Name: md.ClientName, RedirectURIs: md.RedirectURIs,
 		GrantTypes: md.GrantTypes, ResponseTypes: md.ResponseTypes,
 		TokenEndpointAuthMethod: md.TokenEndpointAuthMethod, Scope: md.Scope,
 		ClientURI: md.ClientURI, LogoURI: md.LogoURI, Contacts: md.Contacts,

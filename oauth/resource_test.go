@@ -51,3 +51,17 @@ func TestRouteForResourceLoopbackIssuer(t *testing.T) {
 		t.Fatal("a different port matched")
 	}
 }
+
+// TestValidateIssuer (AS-19): https, or plain http only on loopback.
+func TestValidateIssuer(t *testing.T) {
+	t.Parallel()
+	for iss, ok := range map[string]bool{
+		"https://auth.example.com": true, "http://127.0.0.1:8080": true, "http://localhost:8080": true,
+		"http://[::1]:8080": true, "http://auth.example.com": false, "https://auth.example.com?x=1": false,
+		"https://auth.example.com#f": false, "ftp://auth.example.com": false, "auth.example.com": false,
+	} {
+		if err := ValidateIssuer(iss); (err == nil) != ok {
+			t.Errorf("ValidateIssuer(%q) = %v, want ok=%v", iss, err, ok)
+		}
+	}
+}

@@ -53,6 +53,7 @@ type env struct {
 
 type envOpts struct {
 	disableRegistration bool
+	issuer              string // overrides the listener's http:// URL (for https-issuer tests)
 }
 
 func newEnv(t testing.TB, store oauth.Store, opts ...envOpts) *env {
@@ -65,6 +66,9 @@ func newEnv(t testing.TB, store oauth.Store, opts ...envOpts) *env {
 	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
 	ts := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + ts.Listener.Addr().String()
+	if o.issuer != "" {
+		issuer = o.issuer
+	}
 	secrets, err := oauth.NewSecrets(bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		t.Fatal(err)

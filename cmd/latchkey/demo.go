@@ -37,13 +37,12 @@ func (p *program) setupDemo(ctx context.Context, store oauth.Store, issuer strin
 		out.linef("demo user: %s (its password was printed when it was created; reset it with: latchkey users passwd %s)", demoUsername, demoUsername)
 	}
 	out.linef("")
-	out.linef("Try it: point an MCP client at the demo route and sign in as %s.", demoUsername)
+	out.linef("Try it: register a client, then authorize with resource=%s and sign in as %s (README walkthrough).", oauth.ResourceURL(issuer, demoRoute), demoUsername)
 	return out.fields([][2]string{
-		{"  MCP server URL", oauth.ResourceURL(issuer, demoRoute)},
+		{"  resource (route demo)", oauth.ResourceURL(issuer, demoRoute)},
 		{"  issuer", issuer},
 		{"  AS metadata", strings.TrimRight(issuer, "/") + "/.well-known/oauth-authorization-server"},
-		{"  resource metadata", resourceMetadataURL(issuer, demoRoute)},
-		{"  upstream", demoUpstream + " (the MCP server behind the route)"},
+		{"  registration", strings.TrimRight(issuer, "/") + "/register"},
 	})
 }
 
