@@ -286,8 +286,12 @@ func (b *browserFlow) checkStateAndIss(q url.Values) {
 // checkLandedOnCallback asserts the browser itself shows the client's page.
 func (b *browserFlow) checkLandedOnCallback() {
 	b.t.Helper()
-	b.do("wait for callback page", chromedp.Poll[bool](`document.body !== null && document.body.innerText.trim() === "done"`,
-		chromedp.WithPollingTimeout(stepTimeout)))
+	// Chromium shows a text/plain response in a <pre>; neither Latchkey page
+	// has one, so this waits for the navigation to the client to finish.
+	b.do("wait for callback page", chromedp.WaitVisible(chromedp.CSS("body > pre")))
+	if got := b.text("body > pre"); got != "done" {
+		b.t.Errorf("callback page shows %q, want %q", got, "done")
+	}
 	if loc := b.location(); !strings.HasPrefix(loc, b.redirect+"?") {
 		b.t.Errorf("browser ended at %s, want %s?…", loc, b.redirect)
 	}
