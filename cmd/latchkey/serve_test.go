@@ -122,7 +122,7 @@ func TestServeDemoIdempotent(t *testing.T) {
 		t.Fatalf("first --demo output: got %q, want the demo password", out)
 	}
 	checkPassword(t, e, "demo", m[1])
-	for _, want := range []string{s.base + "/mcp/demo", s.base + "/.well-known/oauth-protected-resource/mcp/demo"} {
+	for _, want := range []string{s.base + "/mcp/demo", s.base + "/register", s.base + "/.well-known/oauth-authorization-server"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--demo output: got %q, want it to contain %q", out, want)
 		}
