@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -196,4 +197,31 @@ func TestHealth(t *testing.T) {
 	wantStatus(t, e.get(http.DefaultClient, "/healthz"), http.StatusOK)
 	wantStatus(t, e.get(http.DefaultClient, "/readyz"), http.StatusOK)
 	_ = context.Background()
+}
+
+// TestCORSOnPublicEndpoints: browser clients (the MCP Inspector) can call
+// metadata, registration and token cross-origin, without credentials.
+func TestCORSOnPublicEndpoints(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	for _, path := range []string{"/token", "/register", "/.well-known/oauth-authorization-server", "/jwks.json"} {
+		req, _ := http.NewRequest(http.MethodOptions, e.issuer+path, nil)
+		req.Header.Set("Origin", "http://localhost:6274")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := resp.Header
+		if resp.StatusCode != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "*" ||
+			!strings.Contains(h.Get("Access-Control-Allow-Headers"), "Content-Type") || h.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("preflight %s: %d %v", path, resp.StatusCode, h)
+		}
+	}
+	resp, _ := e.token(url.Values{"grant_type": {"password"}}, "", "")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Error("token error response lacks CORS")
+	}
 }
