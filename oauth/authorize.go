@@ -182,6 +182,6 @@ func noRedirect(e *Error) *Error { e.NoRedirect = true; return e }
 // with error, error_description, state and iss (OAuth 2.1 §4.1.2.1, RFC 9207).
 func (p *Provider) ErrorRedirectURL(req *AuthRequest, e *Error) string {
 	return redirectWith(req.RedirectURI, url.Values{
-		"error": {e.Code}, "error_description": {e.Description}, "state": {req.State}, "iss": {p.cfg.Issuer},
+		"error": {e.Code}, "error_description": {wireDescription(e.Description)}, "state": {req.State}, "iss": {p.cfg.Issuer},
 	})
 }

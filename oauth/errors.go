@@ -133,3 +133,23 @@ func AsError(err error) *Error {
 	}
 	return ServerError(err)
 }
+
+// wireDescription maps a description to the characters RFC 6749 §5.2 and
+// §4.1.2.1 allow (%x20-21 / %x23-5B / %x5D-7E): quotes become apostrophes,
+// backslashes slashes, anything else outside the set "?".
+func wireDescription(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b = append(b, '\'')
+		case r == '\\':
+			b = append(b, '/')
+		case r >= 0x20 && r <= 0x7e:
+			b = append(b, byte(r))
+		default:
+			b = append(b, '?')
+		}
+	}
+	return string(b)
+}

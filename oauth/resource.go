@@ -25,6 +25,10 @@ func canonicalResource(raw string) (string, bool) {
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Fragment != "" || strings.Contains(raw, "#") || u.User != nil {
 		return "", false
 	}
+	// No normalisation beyond LX-2: ASCII hosts only, no empty port or bare "?".
+	if u.ForceQuery || strings.HasSuffix(u.Host, ":") || !isASCII(u.Host) {
+		return "", false
+	}
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
 	port := u.Port()
@@ -79,6 +83,15 @@ func ValidRouteName(name string) bool {
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 		case (c == '-' || c == '_') && i > 0:
 		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
 			return false
 		}
 	}

@@ -26,6 +26,9 @@ func TestRouteForResource(t *testing.T) {
 		{"https://auth.example.com/mcp/", "", false},
 		{"https://auth.example.com", "", false},
 		{"files", "", false},
+		{"https://auth.example.com:/mcp/files", "", false},
+		{"https://auth.example.com/mcp/files?", "", false},
+		{"https://auth.exa\u212Aple.com/mcp/files", "", false}, // Kelvin sign lower-cases to k
 	}
 	for _, tt := range tests {
 		t.Run(tt.resource, func(t *testing.T) {

@@ -32,5 +32,5 @@ func (p *Provider) writeError(ctx context.Context, w http.ResponseWriter, err er
 	if e.BasicChallenge {
 		w.Header().Set("WWW-Authenticate", `Basic realm="latchkey", charset="UTF-8"`)
 	}
-	writeJSON(w, e.Status, errorBody{Error: e.Code, ErrorDescription: e.Description})
+	writeJSON(w, e.Status, errorBody{Error: e.Code, ErrorDescription: wireDescription(e.Description)})
 }

@@ -116,7 +116,7 @@ func (p *Provider) newRefreshToken(ctx context.Context, tx Store, g *Grant, now 
 // RFC 8707 §2.2 lets it narrow, never widen; one route means equal or absent.
 func (p *Provider) checkTokenResource(form url.Values, route string) error {
 	res := form["resource"]
-	if len(res) == 0 {
+	if len(res) == 0 || (len(res) == 1 && res[0] == "") {
 		return nil
 	}
 	if len(res) > 1 {

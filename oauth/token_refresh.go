@@ -48,7 +48,11 @@ func (p *Provider) refresh(ctx context.Context, client *Client, form url.Values)
 			// Roll back: another client's mistake must not spend the token.
 			return InvalidGrant("The refresh token was issued to another client.")
 		}
-		if e := p.checkRefresh(ctx, tx, rt, g, form); e != nil {
+		// Request-shape errors roll back: a wrong resource leaves the token usable.
+		if e := p.checkTokenResource(form, g.Route); e != nil {
+			return e
+		}
+		if e := p.checkRefresh(ctx, tx, rt, g); e != nil {
 			errOnce = e
 			return nil
 		}
@@ -80,17 +84,14 @@ func (p *Provider) refresh(ctx context.Context, client *Client, form url.Values)
 	return resp, errOnce
 }
 
-// checkRefresh applies the family's state, expiry and resource binding.
-func (p *Provider) checkRefresh(ctx context.Context, tx Store, rt *RefreshToken, g *Grant, form url.Values) error {
+// checkRefresh applies the family's state and expiry and the user's status.
+func (p *Provider) checkRefresh(ctx context.Context, tx Store, rt *RefreshToken, g *Grant) error {
 	now := p.now()
 	switch {
 	case g.RevokedAt != nil:
 		return InvalidGrant("The grant has been revoked.")
 	case !now.Before(rt.ExpiresAt), !now.Before(g.ExpiresAt):
 		return InvalidGrant("The refresh token has expired.")
-	}
-	if err := p.checkTokenResource(form, g.Route); err != nil {
-		return err
 	}
 	u, err := tx.GetUser(ctx, g.UserID)
 	if err != nil || u.Disabled {

@@ -15,15 +15,19 @@ const maxFormBody = 64 << 10
 // errors go back to the client with error, state and iss. A good request is
 // stored, bound to this browser, and continued at /consent.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
-	params := r.URL.Query()
 	if r.Method == http.MethodPost {
+		// A cross-site POST arrives without the SameSite=Lax session cookie;
+		// answering it here would overwrite the user's session. Continue as a
+		// top-level GET, which carries the cookie.
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 		if err := r.ParseForm(); err != nil {
 			s.renderError(w, r, oauth.InvalidRequest("The request body is not a valid form."))
 			return
 		}
-		params = r.PostForm
+		seeOther(w, r, "/authorize?"+r.PostForm.Encode())
+		return
 	}
+	params := r.URL.Query()
 	res, err := s.provider.ParseAuthorize(r.Context(), params)
 	if err != nil {
 		e := oauth.AsError(err)
@@ -36,9 +40,6 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := s.session(r)
-	if res.Request.Prompt == "login" {
-		delete(sess.Values, sessUserID) // OIDC prompt=login: authenticate again
-	}
 	addPending(sess, res.Request.ID)
 	if err := saveSession(w, r, sess); err != nil {
 		s.renderError(w, r, err)
@@ -72,7 +73,7 @@ func formTarget(redirectURI string) string {
 	}
 	// Only URL characters that cannot end a CSP source expression.
 	for _, c := range src {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-+:/[]", c)
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-_+:/[]", c)
 		if !ok {
 			return ""
 		}

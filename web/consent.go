@@ -39,6 +39,10 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := s.sessionUser(r, sess)
+	// OIDC prompt=login: this request needs a sign-in newer than itself.
+	if user != nil && req.Prompt == "login" && authTime(sess) < req.CreatedAt.Unix() {
+		user = nil
+	}
 	if user == nil {
 		if req.Prompt == "none" {
 			s.finishWithError(w, r, sess, req, &oauth.Error{Code: oauth.CodeLoginRequired, Description: "The user is not signed in.", Status: http.StatusBadRequest})

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/db"
 	"github.com/latchkey/latchkey/db/dbtest"
@@ -68,13 +69,16 @@ func TestSecretsAtRestAreHashed(t *testing.T) {
 func TestSecurityLoginNextIsNoOpenRedirect(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, dbtest.SQLite(t))
-	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
+	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
+		"/./\\evil.example/x", "/a/../\\evil.example", "/.//evil.example", "/%5cevil.example", "/%2F/evil.example"} {
 		c := e.browser()
 		page := body(t, e.get(c, "/login?"+url.Values{"next": {next}}.Encode()))
 		resp := e.postForm(c, "/login", url.Values{"username": {"alice"}, "password": {e.password}, "csrf_token": {match(t, csrfRe, page)}, "next": {next}})
 		wantStatus(t, resp, http.StatusSeeOther)
-		if got := resp.Header.Get("Location"); got != "/" {
-			t.Errorf("next=%q: redirected to %q, want /", next, got)
+		got := resp.Header.Get("Location")
+		u, err := url.Parse(got)
+		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.Contains(got, "\\") {
+			t.Errorf("next=%q: redirected to %q, want a local path", next, got)
 		}
 	}
 }
@@ -114,5 +118,87 @@ func TestSecureCookieOnHTTPSIssuer(t *testing.T) {
 	c := cookies[0]
 	if c.Name != "__Host-latchkey" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
 		t.Fatalf("cookie = %+v; want __Host-latchkey, Secure, HttpOnly, SameSite=Lax, Path=/, no Domain", c)
+	}
+}
+
+// TestPromptLoginForcesFreshSignIn: prompt=login asks for the password again
+// without signing the user out of anything else, and does not loop.
+func TestPromptLoginForcesFreshSignIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	reg := e.registerPublic(cb)
+	c := e.browser()
+	e.signInAndConsent(c, e.authParams(reg.ClientID, cb, "files", ""))
+	e.clock.Advance(2 * time.Second)
+	ap := e.authParams(reg.ClientID, cb, "files", "")
+	ap.Set("prompt", "login")
+	resp := e.get(c, "/authorize?"+ap.Encode())
+	resp = e.get(c, location(t, resp).String())
+	if resp.StatusCode != http.StatusFound || location(t, resp).Path != "/login" {
+		t.Fatalf("prompt=login with a session: %d; want the login page", resp.StatusCode)
+	}
+	login := location(t, resp)
+	resp = e.get(c, login.String())
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login page for prompt=login: %d, want 200 (no redirect loop)", resp.StatusCode)
+	}
+	page := body(t, resp)
+	resp = e.postForm(c, "/login", url.Values{"username": {"alice"}, "password": {e.password}, "csrf_token": {match(t, csrfRe, page)}, "next": {login.Query().Get("next")}})
+	resp = e.get(c, location(t, resp).String())
+	if resp.StatusCode != http.StatusFound || location(t, resp).Query().Get("code") == "" {
+		t.Fatalf("after the fresh sign-in: %d; want a code (consent is remembered)", resp.StatusCode)
+	}
+}
+
+// TestPostAuthorizeContinuesAsGet: a POSTed authorization request becomes a
+// top-level GET and sets no cookie of its own.
+func TestPostAuthorizeContinuesAsGet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	reg := e.registerPublic(cb)
+	ap := e.authParams(reg.ClientID, cb, "files", "")
+	resp := e.postForm(e.browser(), "/authorize", ap.Values)
+	wantStatus(t, resp, http.StatusSeeOther)
+	loc := location(t, resp)
+	if loc.Path != "/authorize" || loc.Query().Get("code_challenge") != ap.Get("code_challenge") || len(resp.Cookies()) != 0 {
+		t.Fatalf("POST /authorize: Location %s, cookies %v", loc, resp.Cookies())
+	}
+}
+
+// TestRefreshWithWrongResourceKeepsToken: a request-shape error rolls back,
+// so the client's corrected retry is not mistaken for reuse.
+func TestRefreshWithWrongResourceKeepsToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	reg := e.registerPublic(cb)
+	code, verifier := e.codeFlow(reg.ClientID, cb, "files", "")
+	_, tok := e.exchange(reg.ClientID, code, cb, verifier)
+	rt := tok["refresh_token"].(string)
+	resp, b := e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {reg.ClientID}, "resource": {e.resource("notes")}}, "", "")
+	if resp.StatusCode != http.StatusBadRequest || b["error"] != "invalid_target" {
+		t.Fatalf("widened resource: %d %v; want invalid_target", resp.StatusCode, b)
+	}
+	resp, b = e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {reg.ClientID}, "scope": {"files:read notes:read"}}, "", "")
+	if resp.StatusCode != http.StatusBadRequest || b["error"] != "invalid_scope" {
+		t.Fatalf("widened scope: %d %v; want invalid_scope", resp.StatusCode, b)
+	}
+	resp, b = e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {reg.ClientID}, "resource": {e.resource("files")}, "scope": {"files:read"}}, "", "")
+	if resp.StatusCode != http.StatusOK || b["scope"] != "files:read" {
+		t.Fatalf("narrowed retry: %d %v; want 200 with the narrowed scope", resp.StatusCode, b)
+	}
+}
+
+// TestSignInExpires: a session's sign-in ends SessionMaxAge after the login.
+func TestSignInExpires(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	reg := e.registerPublic(cb)
+	c := e.browser()
+	e.signInAndConsent(c, e.authParams(reg.ClientID, cb, "files", ""))
+	e.clock.Advance(13 * time.Hour)
+	resp := e.get(c, "/authorize?"+e.authParams(reg.ClientID, cb, "files", "").Encode())
+	resp = e.get(c, location(t, resp).String())
+	if resp.StatusCode != http.StatusFound || location(t, resp).Path != "/login" {
+		t.Fatalf("13 h after sign-in: %d; want the login page", resp.StatusCode)
 	}
 }

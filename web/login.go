@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/latchkey/latchkey/oauth"
@@ -18,8 +19,11 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 	sess := s.session(r)
 	next := safeNext(r.URL.Query().Get("next"))
 	if s.sessionUser(r, sess) != nil && next != "" {
-		http.Redirect(w, r, next, http.StatusFound)
-		return
+		// Signed in already, unless the request asks for a fresh sign-in (prompt=login).
+		if req := s.requestFromNext(r, next); req == nil || req.Prompt != "login" || authTime(sess) >= req.CreatedAt.Unix() {
+			http.Redirect(w, r, next, http.StatusFound)
+			return
+		}
 	}
 	props := s.loginProps(r, next)
 	props.CSRFToken = csrfToken(sess)
@@ -99,7 +103,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || user == nil || user.Disabled {
-		s.log.InfoContext(ctx, "login failed", slog.String("username", username))
+		// The username field sometimes holds a mistyped password: log a digest.
+		s.log.InfoContext(ctx, "login failed", slog.String("username_sha256", oauth.HashSecret(username)[:12]))
 		fail(http.StatusUnauthorized, "Incorrect username or password.")
 		return
 	}
@@ -130,13 +135,27 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext accepts only a local path, so the login form is no open redirect.
+// Browsers read "\" as "/", and http.Redirect cleans dot segments, so both are
+// refused or resolved here before the path is trusted.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || next[0] != '/' || strings.ContainsAny(next, "\\") || strings.Contains(strings.ToLower(next), "%5c") {
 		return ""
+	}
+	for i := 0; i < len(next); i++ {
+		if next[i] < 0x21 || next[i] == 0x7f {
+			return ""
+		}
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return ""
 	}
-	return next
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return ""
+	}
+	if u.RawQuery != "" {
+		clean += "?" + u.RawQuery
+	}
+	return clean
 }

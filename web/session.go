@@ -75,6 +75,10 @@ func (s *Server) sessionUser(r *http.Request, sess *sessions.Session) *oauth.Use
 	if id == "" {
 		return nil
 	}
+	// A sign-in lasts SessionMaxAge from the login, however often it is used.
+	if s.clock().Unix()-authTime(sess) > int64(s.cfg.SessionMaxAge/time.Second) {
+		return nil
+	}
 	u, err := s.store.GetUser(r.Context(), id)
 	if err != nil || u.Disabled {
 		return nil
@@ -102,4 +106,10 @@ func hasPending(sess *sessions.Session, id string) bool {
 func dropPending(sess *sessions.Session, id string) {
 	p, _ := sess.Values[sessPending].([]string)
 	sess.Values[sessPending] = slices.DeleteFunc(p, func(x string) bool { return x == id })
+}
+
+// authTime is when this session last signed in (Unix seconds), 0 if never.
+func authTime(sess *sessions.Session) int64 {
+	t, _ := sess.Values[sessAuthTime].(int64)
+	return t
 }
