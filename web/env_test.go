@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/static"
 	"github.com/latchkey/latchkey/web"
@@ -351,3 +353,5 @@ func (e *env) codeFlow(clientID, redirect, route, scope string) (code, verifier 
 	}
 	return code, ap.verifier
 }
+
+func oauthDate(t time.Time) *jwt.NumericDate { return jwt.NewNumericDate(t) }

@@ -36,6 +36,15 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /consent", cop.Handler(s.page(hf(s.decideConsent))))
 	mux.Handle("GET /{$}", s.page(hf(s.home)))
 
+	// MCP gateway (RS-*, TR-*): every method; the gateway checks Origin,
+	// answers preflights and authorizes each request itself.
+	mux.Handle("/mcp/{route}", s.gateway)
+	mux.Handle("/mcp/{route}/{rest...}", s.gateway)
+	public("GET /.well-known/oauth-protected-resource/mcp/{route}", hf(s.gateway.ServeRouteMetadata))
+	public("OPTIONS /.well-known/oauth-protected-resource/mcp/{route}", hf(s.gateway.ServeRouteMetadata))
+	public("GET /.well-known/oauth-protected-resource", hf(s.gateway.ServeRootMetadata))
+	public("OPTIONS /.well-known/oauth-protected-resource", hf(s.gateway.ServeRootMetadata))
+
 	mux.Handle("GET /static/", s.assets.Handler())
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/static"
+	"github.com/latchkey/latchkey/web/gateway"
 )
 
 // Defaults for the HTTP server.
@@ -31,6 +32,9 @@ type Config struct {
 	Issuer string // from configuration, never from the Host header (LX-11)
 	// SessionMaxAge bounds a browser sign-in.
 	SessionMaxAge time.Duration
+	// AllowedOrigins are browser origins besides the issuer's that may call
+	// the MCP gateway (TR-2), e.g. the MCP Inspector's.
+	AllowedOrigins []string
 }
 
 // Validate fails fast on a bad configuration.
@@ -69,6 +73,7 @@ type Server struct {
 	log      *slog.Logger
 	clock    func() time.Time
 	sessions *sessions.CookieStore
+	gateway  *gateway.Gateway
 	secure   bool   // issuer is https: cookies get Secure and the __Host- prefix
 	origin   string // scheme://host of the issuer
 	handler  http.Handler
@@ -100,6 +105,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 		log: d.Log, clock: d.Clock, secure: iss.Scheme == "https", origin: iss.Scheme + "://" + iss.Host,
 	}
 	s.sessions = newCookieStore(d.Secrets, s.secure, cfg.SessionMaxAge)
+	s.gateway, err = gateway.New(gateway.Config{Issuer: cfg.Issuer, AllowedOrigins: cfg.AllowedOrigins},
+		d.Provider.Keys(), d.Store, d.Log, d.Clock)
+	if err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }

@@ -1,0 +1,131 @@
+// Package gateway is Latchkey's MCP resource server and proxy: it publishes
+// each route at {issuer}/mcp/{route}, answers RFC 9728 protected resource
+// metadata, validates audience-bound bearer tokens, and proxies Streamable
+// HTTP to the route's upstream with the upstream's own credentials.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// Store is what the gateway reads.
+type Store interface {
+	GetRoute(ctx context.Context, name string) (*oauth.Route, error)
+	ListRoutes(ctx context.Context) ([]*oauth.Route, error)
+	GetGrant(ctx context.Context, id string) (*oauth.Grant, error)
+	GetUser(ctx context.Context, id string) (*oauth.User, error)
+}
+
+// Config configures the gateway.
+type Config struct {
+	Issuer string
+	// AllowedOrigins are browser origins, besides the issuer's, that may call
+	// the gateway (TR-2), e.g. "http://localhost:6274" for the MCP Inspector.
+	AllowedOrigins []string
+	// RouteCacheTTL bounds how long a route's settings are reused without a
+	// database read; TokenCacheSize bounds the verified-token cache.
+	RouteCacheTTL  time.Duration
+	TokenCacheSize int
+}
+
+// Defaults for Config.
+const (
+	DefaultRouteCacheTTL  = 5 * time.Second
+	DefaultTokenCacheSize = 10000
+)
+
+// Gateway serves /mcp/{route} and the protected resource metadata.
+type Gateway struct {
+	cfg      Config
+	keys     *oauth.KeySet
+	store    Store
+	log      *slog.Logger
+	clock    func() time.Time
+	origins  map[string]bool
+	tokens   *tokenCache
+	sessions *sessionBinder
+
+	mu     sync.Mutex
+	routes map[string]*routeEntry
+}
+
+// routeEntry is a cached route with the proxy built for its upstream.
+type routeEntry struct {
+	route   *oauth.Route
+	proxy   *upstreamProxy
+	fetched time.Time
+}
+
+// New builds a gateway.
+func New(cfg Config, keys *oauth.KeySet, store Store, log *slog.Logger, clock func() time.Time) (*Gateway, error) {
+	if cfg.RouteCacheTTL <= 0 {
+		cfg.RouteCacheTTL = DefaultRouteCacheTTL
+	}
+	if cfg.TokenCacheSize <= 0 {
+		cfg.TokenCacheSize = DefaultTokenCacheSize
+	}
+	iss, err := url.Parse(cfg.Issuer)
+	if err != nil || iss.Host == "" {
+		return nil, fmt.Errorf("gateway: bad issuer %q", cfg.Issuer)
+	}
+	g := &Gateway{
+		cfg: cfg, keys: keys, store: store, log: log, clock: clock,
+		origins:  map[string]bool{strings.ToLower(iss.Scheme + "://" + iss.Host): true},
+		tokens:   newTokenCache(cfg.TokenCacheSize),
+		sessions: newSessionBinder(100000),
+		routes:   map[string]*routeEntry{},
+	}
+	for _, o := range cfg.AllowedOrigins {
+		g.origins[strings.ToLower(strings.TrimRight(o, "/"))] = true
+	}
+	return g, nil
+}
+
+// route returns the route and its proxy, re-reading the database at most
+// every RouteCacheTTL. The proxy (and its Transport) is built once per
+// upstream URL and never modified afterwards.
+func (g *Gateway) route(ctx context.Context, name string) (*routeEntry, error) {
+	now := g.clock()
+	g.mu.Lock()
+	e := g.routes[name]
+	g.mu.Unlock()
+	if e != nil && now.Sub(e.fetched) < g.cfg.RouteCacheTTL {
+		return e, nil
+	}
+	r, err := g.store.GetRoute(ctx, name)
+	if err != nil {
+		if errors.Is(err, oauth.ErrNotFound) {
+			g.mu.Lock()
+			delete(g.routes, name)
+			g.mu.Unlock()
+		}
+		return nil, err
+	}
+	next := &routeEntry{route: r, fetched: now}
+	if e != nil && e.route.Upstream == r.Upstream {
+		next.proxy = e.proxy
+	} else if next.proxy, err = g.newUpstreamProxy(r); err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	g.routes[name] = next
+	g.mu.Unlock()
+	return next, nil
+}
+
+// resourceURL is the canonical URL of a route (the tokens' aud).
+func (g *Gateway) resourceURL(route string) string { return oauth.ResourceURL(g.cfg.Issuer, route) }
+
+// metadataURL is where the route's RFC 9728 document lives (path-suffixed form).
+func (g *Gateway) metadataURL(route string) string {
+	return strings.TrimRight(g.cfg.Issuer, "/") + "/.well-known/oauth-protected-resource/mcp/" + route
+}

@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"time"
+
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// upstreamProxy forwards to one route's upstream through a Transport built
+// once for it.
+type upstreamProxy struct {
+	rp     *httputil.ReverseProxy
+	target *url.URL
+}
+
+// proxyInfoKey carries the route and user of a proxied request to
+// ModifyResponse, which binds new MCP sessions to that user.
+type proxyInfoKey struct{}
+
+type proxyInfo struct {
+	route string
+	user  string
+	rest  string
+}
+
+func (g *Gateway) newUpstreamProxy(r *oauth.Route) (*upstreamProxy, error) {
+	target, err := url.Parse(r.Upstream)
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return nil, fmt.Errorf("gateway: route %s: bad upstream %q", r.Name, r.Upstream)
+	}
+	transport := &http.Transport{
+		Proxy:                 nil, // upstreams are reached directly, never through the environment's proxy
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// No ResponseHeaderTimeout: a tools/call may legitimately take long,
+		// and SSE streams have no end (TR-5).
+	}
+	p := &upstreamProxy{target: target}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:        func(pr *httputil.ProxyRequest) { rewrite(pr, target) },
+		Transport:      transport,
+		FlushInterval:  -1, // stream SSE and JSON unbuffered (TR-5)
+		ModifyResponse: g.modifyResponse,
+		ErrorHandler:   g.upstreamError,
+	}
+	return p, nil
+}
+
+// rewrite maps /mcp/{route}[/rest] onto the upstream URL. Each header change
+// has its reason:
+func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
+	info, _ := pr.In.Context().Value(proxyInfoKey{}).(proxyInfo)
+	out := pr.Out
+	out.URL.Scheme, out.URL.Host = target.Scheme, target.Host
+	out.URL.Path, out.URL.RawPath = target.Path+info.rest, ""
+	out.URL.RawQuery = pr.In.URL.RawQuery
+	if target.RawQuery != "" {
+		out.URL.RawQuery = target.RawQuery + "&" + out.URL.RawQuery
+	}
+	out.Host = target.Host
+	h := out.Header
+	h.Del("Authorization") // PX-7: the client's token never reaches the upstream
+	h.Del("Cookie")        // Latchkey's session cookie is not the upstream's business
+	h.Del("Origin")        // validated here (TR-2); the upstream sees the gateway as its client
+	h.Del("Referer")
+	// Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-Id, Accept and
+	// Content-Type pass unchanged: the upstream needs them (TR-9..TR-11).
+	pr.SetXForwarded()
+}
+
+// modifyResponse binds new sessions to the user and keeps upstream cookies
+// away from the browser (they would be set on Latchkey's origin).
+func (g *Gateway) modifyResponse(resp *http.Response) error {
+	resp.Header.Del("Set-Cookie")
+	info, _ := resp.Request.Context().Value(proxyInfoKey{}).(proxyInfo)
+	sid := resp.Header.Get("Mcp-Session-Id")
+	switch {
+	case resp.Request.Method == http.MethodDelete && resp.StatusCode < 300:
+		g.sessions.unbind(info.route, resp.Request.Header.Get("Mcp-Session-Id"))
+	case sid != "" && resp.StatusCode < 300:
+		if owner, known := g.sessions.ownerOf(info.route, sid); !known {
+			g.sessions.bind(info.route, sid, info.user)
+		} else if owner != info.user {
+			// An upstream that hands one user another's session id is broken: refuse.
+			return fmt.Errorf("gateway: upstream reused session of another user")
+		}
+	}
+	return nil
+}
+
+// upstreamError answers 502 without internal detail; a JSON-RPC request gets
+// a JSON-RPC error body.
+func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the client went away
+	}
+	g.log.WarnContext(r.Context(), "upstream unavailable", "error", err)
+	rpcError(w, http.StatusBadGateway, -32603, "The MCP server behind this route is unavailable.")
+}
+
+func withProxyInfo(ctx context.Context, info proxyInfo) context.Context {
+	return context.WithValue(ctx, proxyInfoKey{}, info)
+}

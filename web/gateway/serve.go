@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// ServeHTTP handles every method on /mcp/{route} and /mcp/{route}/{rest...}.
+// Order matters: Origin first (TR-2), then CORS preflight without auth, then
+// the route, then the token (RS-10: nothing reaches the upstream before).
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name := r.PathValue("route")
+	if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) {
+		rpcError(w, http.StatusForbidden, -32000, "Origin not allowed.")
+		return
+	}
+	g.setCORS(w, r)
+	if r.Method == http.MethodOptions {
+		g.preflight(w, r)
+		return
+	}
+	e, err := g.route(ctx, name)
+	if errors.Is(err, oauth.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "No MCP server is published at this URL."})
+		return
+	}
+	if err != nil {
+		g.log.ErrorContext(ctx, "gateway: load route", "error", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		return
+	}
+	scope := strings.Join(e.route.Scopes, " ")
+	// RS-12: tokens only in the header; a query token is refused outright.
+	if q := r.URL.Query(); q.Has("access_token") {
+		g.challenge(w, http.StatusBadRequest, name, "invalid_request", "Send the access token in the Authorization header.", scope)
+		return
+	}
+	raw, ok := bearer(r)
+	if !ok {
+		g.challenge(w, http.StatusUnauthorized, name, "", "", scope)
+		return
+	}
+	claims, err := g.verify(ctx, raw, name)
+	if errors.Is(err, errBadToken) {
+		g.log.InfoContext(ctx, "gateway: token refused", slog.String("route", name), slog.String("reason", err.Error()))
+		g.challenge(w, http.StatusUnauthorized, name, "invalid_token", "The access token is invalid, expired, revoked or for another resource.", scope)
+		return
+	}
+	if err != nil {
+		g.log.ErrorContext(ctx, "gateway: verify token", "error", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		return
+	}
+	// RS-15, TR-10: a session belongs to the user who created it; an unknown
+	// or foreign id is "not found", so the client re-initializes.
+	if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
+		if owner, known := g.sessions.ownerOf(name, sid); !known || owner != claims.Subject {
+			rpcError(w, http.StatusNotFound, -32001, "Session not found.")
+			return
+		}
+	}
+	rest := ""
+	if p := r.PathValue("rest"); p != "" {
+		rest = "/" + p
+	}
+	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest})))
+}

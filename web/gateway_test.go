@@ -1,0 +1,246 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/db/dbtest"
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// echoUpstream records what reaches it and hands out session ids on
+// requests that carry none, like a stateful MCP server.
+type echoUpstream struct {
+	srv  *httptest.Server
+	hits atomic.Int64
+	last atomic.Pointer[http.Request]
+}
+
+func newEchoUpstream(t testing.TB) *echoUpstream {
+	u := &echoUpstream{}
+	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.hits.Add(1)
+		u.last.Store(r)
+		if r.Header.Get("Mcp-Session-Id") == "" {
+			w.Header().Set("Mcp-Session-Id", "sess-"+oauth.RandomString(8))
+		}
+		w.Header().Set("Set-Cookie", "upstream=1")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{"path":"`+r.URL.Path+`"}}`)
+	}))
+	t.Cleanup(u.srv.Close)
+	return u
+}
+
+func (e *env) addRoute(name, upstream string, scopes ...string) {
+	e.t.Helper()
+	if err := e.store.CreateRoute(context.Background(), &oauth.Route{Name: name, Upstream: upstream, Title: name, Scopes: scopes, CreatedAt: e.clock.Now()}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// mintToken issues a real signed access token for user on route, backed by a
+// stored grant, without the browser flow.
+func (e *env) mintToken(userID, route, scope string) (token, grantID string) {
+	e.t.Helper()
+	now := e.clock.Now()
+	g := &oauth.Grant{ID: oauth.RandomString(12), ClientID: "test", UserID: userID, Route: route, Resource: e.resource(route),
+		Scopes: strings.Fields(scope), CreatedAt: now, ExpiresAt: now.Add(time.Hour), LastUsedAt: now}
+	if err := e.store.CreateGrant(context.Background(), g); err != nil {
+		e.t.Fatal(err)
+	}
+	tok, err := e.provider.Keys().Sign(&oauth.AccessClaims{Issuer: e.issuer, Subject: userID, Audience: e.resource(route),
+		ClientID: "test", Scope: scope, IssuedAt: oauthDate(now), Expiry: oauthDate(now.Add(15 * time.Minute)), ID: oauth.RandomString(8), GrantID: g.ID})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok, g.ID
+}
+
+func (e *env) mcpPost(route, token string, hdr map[string]string) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/mcp/"+route, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+// TestGatewayChallengesAndMetadata: RS-1..RS-3, LX-9.
+func TestGatewayChallengesAndMetadata(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	up := newEchoUpstream(t)
+	e.addRoute("echo", up.srv.URL+"/mcp", "echo:read")
+	resp := e.mcpPost("echo", "", nil)
+	resp.Body.Close()
+	want := `Bearer resource_metadata="` + e.issuer + `/.well-known/oauth-protected-resource/mcp/echo", scope="echo:read"`
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
+		t.Fatalf("no token: %d %q; want 401 %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+	}
+	m := decodeJSON(t, e.get(http.DefaultClient, "/.well-known/oauth-protected-resource/mcp/echo"))
+	if m["resource"] != e.resource("echo") || toStrings(m["authorization_servers"])[0] != e.issuer ||
+		toStrings(m["bearer_methods_supported"])[0] != "header" || toStrings(m["scopes_supported"])[0] != "echo:read" {
+		t.Fatalf("resource metadata = %v", m)
+	}
+	if r := e.get(http.DefaultClient, "/.well-known/oauth-protected-resource/mcp/nope"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("metadata of an unknown route: %d, want 404", r.StatusCode)
+	}
+	if up.hits.Load() != 0 {
+		t.Fatal("an unauthenticated request reached the upstream (RS-10)")
+	}
+}
+
+// TestGatewayTokenValidation: RS-6..RS-12, PX-7.
+func TestGatewayTokenValidation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	up := newEchoUpstream(t)
+	e.addRoute("echo", up.srv.URL+"/mcp")
+	e.addRoute("other", up.srv.URL+"/mcp")
+	good, _ := e.mintToken(e.user.ID, "echo", "")
+	forOther, _ := e.mintToken(e.user.ID, "other", "")
+	revoked, grant := e.mintToken(e.user.ID, "echo", "")
+	if err := e.store.RevokeGrant(context.Background(), grant, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		token  string
+		query  bool
+		status int
+		errStr string
+	}{
+		{"garbage", "not.a.jwt", false, 401, `error="invalid_token"`},
+		{"token for another route", forOther, false, 401, `error="invalid_token"`},
+		{"revoked grant", revoked, false, 401, `error="invalid_token"`},
+		{"token in query", good, true, 400, `error="invalid_request"`},
+	}
+	for _, tt := range tests {
+		path := "echo"
+		if tt.query {
+			path += "?access_token=" + tt.token
+			tt.token = ""
+		}
+		resp := e.mcpPost(path, tt.token, nil)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(resp.Header.Get("WWW-Authenticate"), tt.errStr) ||
+			!strings.Contains(resp.Header.Get("WWW-Authenticate"), "resource_metadata=") {
+			t.Errorf("%s: %d %q; want %d with %s", tt.name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), tt.status, tt.errStr)
+		}
+	}
+	if up.hits.Load() != 0 {
+		t.Fatal("a refused request reached the upstream")
+	}
+	resp := e.mcpPost("echo", good, map[string]string{"Cookie": "latchkey=x"})
+	b := body(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(b, `"path":"/mcp"`) {
+		t.Fatalf("valid token: %d %s", resp.StatusCode, b)
+	}
+	seen := up.last.Load()
+	if seen.Header.Get("Authorization") != "" || seen.Header.Get("Cookie") != "" {
+		t.Fatalf("upstream saw Authorization %q / Cookie %q (PX-7)", seen.Header.Get("Authorization"), seen.Header.Get("Cookie"))
+	}
+	if resp.Header.Get("Set-Cookie") != "" {
+		t.Fatal("the upstream's Set-Cookie reached the client")
+	}
+	e.clock.Advance(16 * time.Minute)
+	resp = e.mcpPost("echo", good, map[string]string{"Mcp-Session-Id": resp.Header.Get("Mcp-Session-Id")})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Fatalf("expired token (cached before): %d, want 401 invalid_token", resp.StatusCode)
+	}
+}
+
+// TestGatewayOrigin: TR-2 — a foreign Origin is refused before anything else.
+func TestGatewayOrigin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	up := newEchoUpstream(t)
+	e.addRoute("echo", up.srv.URL+"/mcp")
+	good, _ := e.mintToken(e.user.ID, "echo", "")
+	resp := e.mcpPost("echo", good, map[string]string{"Origin": "https://evil.example"})
+	b := body(t, resp)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(b, `"jsonrpc":"2.0"`) || up.hits.Load() != 0 {
+		t.Fatalf("bad Origin: %d %s; want 403 JSON-RPC error and nothing upstream", resp.StatusCode, b)
+	}
+	resp = e.mcpPost("echo", "", map[string]string{"Origin": e.issuer})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Access-Control-Allow-Origin") != e.issuer ||
+		!strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+		t.Fatalf("allowed Origin without token: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ := http.NewRequest(http.MethodOptions, e.issuer+"/mcp/echo", nil)
+	req.Header.Set("Origin", e.issuer)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Mcp-Session-Id") {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// TestGatewaySessionOfAnotherUser: RS-13..RS-15 — a session id is bound to
+// the user who created it and never reaches the upstream with another's token.
+func TestGatewaySessionOfAnotherUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	up := newEchoUpstream(t)
+	e.addRoute("echo", up.srv.URL+"/mcp")
+	bob := &oauth.User{ID: "usr_bob", Username: "bob", PasswordHash: "x", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
+	if err := e.store.CreateUser(context.Background(), bob); err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := e.mintToken(e.user.ID, "echo", "")
+	bobTok, _ := e.mintToken(bob.ID, "echo", "")
+	resp := e.mcpPost("echo", alice, nil)
+	resp.Body.Close()
+	sid := resp.Header.Get("Mcp-Session-Id")
+	if sid == "" {
+		t.Fatal("no session id passed through")
+	}
+	hits := up.hits.Load()
+	resp = e.mcpPost("echo", bobTok, map[string]string{"Mcp-Session-Id": sid})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || up.hits.Load() != hits {
+		t.Fatalf("bob with alice's session: %d (upstream hits %d→%d); want 404 and nothing upstream", resp.StatusCode, hits, up.hits.Load())
+	}
+	resp = e.mcpPost("echo", alice, map[string]string{"Mcp-Session-Id": sid})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("alice with her session: %d", resp.StatusCode)
+	}
+	resp = e.mcpPost("echo", alice, map[string]string{"Mcp-Session-Id": "made-up"})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown session id: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestGatewayUpstreamDown: a clean 502 with a JSON-RPC error body.
+func TestGatewayUpstreamDown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	e.addRoute("down", "http://127.0.0.1:1/mcp")
+	tok, _ := e.mintToken(e.user.ID, "down", "")
+	resp := e.mcpPost("down", tok, nil)
+	b := body(t, resp)
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(b, `"jsonrpc":"2.0"`) || strings.Contains(b, "127.0.0.1:1") {
+		t.Fatalf("upstream down: %d %s", resp.StatusCode, b)
+	}
+}
