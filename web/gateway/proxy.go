@@ -19,6 +19,9 @@ type upstreamProxy struct {
 	target *url.URL
 }
 
+// UserHeader tells the upstream which Latchkey user (token subject) is calling.
+const UserHeader = "X-Latchkey-User"
+
 // proxyInfoKey carries the route and user of a proxied request to
 // ModifyResponse, which binds new MCP sessions to that user.
 type proxyInfoKey struct{}
@@ -74,6 +77,10 @@ func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
 	h.Del("Cookie")        // Latchkey's session cookie is not the upstream's business
 	h.Del("Origin")        // validated here (TR-2); the upstream sees the gateway as its client
 	h.Del("Referer")
+	// The authenticated user, for upstreams that want it; a client-sent value
+	// is replaced so it cannot be spoofed.
+	h.Del(UserHeader)
+	h.Set(UserHeader, info.user)
 	// Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-Id, Accept and
 	// Content-Type pass unchanged: the upstream needs them (TR-9..TR-11).
 	pr.SetXForwarded()
