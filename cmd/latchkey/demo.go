@@ -14,7 +14,6 @@ import (
 const (
 	demoUsername = "demo"
 	demoRoute    = "demo"
-	demoUpstream = "http://127.0.0.1:8090/mcp"
 	demoTitle    = "Demo MCP server"
 	demoScopes   = "tools:read tools:call"
 )
@@ -22,12 +21,16 @@ const (
 // setupDemo makes sure the demo user and route exist (idempotent across
 // restarts and concurrent starts), prints a new user's password once, and
 // prints how to try the demo.
-func (p *program) setupDemo(ctx context.Context, store oauth.Store, issuer string) error {
+// demoInspectorOrigins let the MCP Inspector (a browser app on port 6274)
+// call the gateway in demo mode.
+var demoInspectorOrigins = []string{"http://localhost:6274", "http://127.0.0.1:6274"}
+
+func (p *program) setupDemo(ctx context.Context, store oauth.Store, issuer, upstream string) error {
 	password, err := ensureDemoUser(ctx, store)
 	if err != nil {
 		return err
 	}
-	if err := ensureDemoRoute(ctx, store); err != nil {
+	if err := ensureDemoRoute(ctx, store, upstream); err != nil {
 		return err
 	}
 	out := &printer{w: p.stdout}
@@ -37,12 +40,16 @@ func (p *program) setupDemo(ctx context.Context, store oauth.Store, issuer strin
 		out.linef("demo user: %s (its password was printed when it was created; reset it with: latchkey users passwd %s)", demoUsername, demoUsername)
 	}
 	out.linef("")
-	out.linef("Try it: register a client, then authorize with resource=%s and sign in as %s (README walkthrough).", oauth.ResourceURL(issuer, demoRoute), demoUsername)
+	mcpURL := oauth.ResourceURL(issuer, demoRoute)
+	out.linef("Try it: point an MCP client at %s and sign in as %s.", mcpURL, demoUsername)
+	out.linef("  MCP Inspector:  npx @modelcontextprotocol/inspector  (Streamable HTTP, URL above)")
+	out.linef("  Claude Desktop: {\"command\": \"npx\", \"args\": [\"mcp-remote\", \"%s\"]}", mcpURL)
 	return out.fields([][2]string{
-		{"  resource (route demo)", oauth.ResourceURL(issuer, demoRoute)},
-		{"  issuer", issuer},
+		{"  MCP server URL", mcpURL},
+		{"  resource metadata", resourceMetadataURL(issuer, demoRoute)},
 		{"  AS metadata", strings.TrimRight(issuer, "/") + "/.well-known/oauth-authorization-server"},
 		{"  registration", strings.TrimRight(issuer, "/") + "/register"},
+		{"  demo upstream", upstream + " (loopback only, behind the gateway)"},
 	})
 }
 
@@ -74,16 +81,21 @@ func ensureDemoUser(ctx context.Context, store oauth.Store) (string, error) {
 
 // ensureDemoRoute creates the demo route unless it exists; an existing one
 // is left as the operator may have changed it.
-func ensureDemoRoute(ctx context.Context, store oauth.Store) error {
-	_, err := store.GetRoute(ctx, demoRoute)
-	if err == nil {
+func ensureDemoRoute(ctx context.Context, store oauth.Store, upstream string) error {
+	old, err := store.GetRoute(ctx, demoRoute)
+	switch {
+	case err == nil && old.Upstream == upstream:
 		return nil
-	}
-	if !errors.Is(err, oauth.ErrNotFound) {
+	case err == nil:
+		// The demo server gets a new port each start: point the route at it.
+		if err := store.DeleteRoute(ctx, demoRoute); err != nil && !errors.Is(err, oauth.ErrNotFound) {
+			return fmt.Errorf("demo: replace route: %w", err)
+		}
+	case !errors.Is(err, oauth.ErrNotFound):
 		return fmt.Errorf("demo: get route: %w", err)
 	}
 	r := &oauth.Route{
-		Name: demoRoute, Upstream: demoUpstream, Title: demoTitle,
+		Name: demoRoute, Upstream: upstream, Title: demoTitle,
 		Scopes: strings.Fields(demoScopes), CreatedAt: time.Now().UTC(),
 	}
 	if err := store.CreateRoute(ctx, r); err != nil && !errors.Is(err, oauth.ErrConflict) {

@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/static"
 	"github.com/latchkey/latchkey/web"
+	"github.com/latchkey/latchkey/web/gateway/demo"
 )
 
 const (
@@ -43,6 +44,9 @@ func (p *program) serveCommand() *cli.Command {
 				Usage: "allow dynamic client registration (RFC 7591)"},
 			&cli.BoolFlag{Name: "strict-redirects", EnvVars: []string{"LATCHKEY_STRICT_REDIRECTS"},
 				Usage: "refuse private-use redirect URI schemes (cursor://…) at registration"},
+			&cli.StringSliceFlag{Name: "allowed-origin", EnvVars: []string{"LATCHKEY_ALLOWED_ORIGINS"},
+				Usage: "browser origin, besides the issuer's, that may call the MCP gateway (repeatable; e.g. the MCP Inspector's http://localhost:6274)"},
+			&cli.StringFlag{Name: "demo-addr", Value: "127.0.0.1:0", Usage: "loopback address of the demo MCP server (with --demo)"},
 			accessTokenTTLFlag(),
 		},
 		Action: p.serve,
@@ -106,14 +110,21 @@ func (p *program) serve(c *cli.Context) (err error) {
 	if cfg.Issuer == "" {
 		cfg.Issuer = issuerForAddr(listenAddr(addr, ln.Addr()))
 	}
-	srv, err := p.newServer(cfg, store, secrets, keys, ln.Addr().String())
-	if err != nil {
-		return err
-	}
+	origins := c.StringSlice("allowed-origin")
 	if c.Bool("demo") {
-		if err := p.setupDemo(ctx, store, cfg.Issuer); err != nil {
+		upstream, stopDemo, err := demo.Listen(ctx, c.String("demo-addr"), p.log)
+		if err != nil {
+			return fmt.Errorf("start the demo MCP server: %w", err)
+		}
+		defer stopDemo()
+		if err := p.setupDemo(ctx, store, cfg.Issuer, upstream); err != nil {
 			return err
 		}
+		origins = append(origins, demoInspectorOrigins...)
+	}
+	srv, err := p.newServer(cfg, store, secrets, keys, ln.Addr().String(), origins)
+	if err != nil {
+		return err
 	}
 
 	reloadCtx, stopReload := context.WithCancel(ctx)
@@ -145,7 +156,7 @@ func (p *program) checkIssuer(cfg oauth.Config, addr string) error {
 }
 
 // newServer builds the authorization server and the HTTP layer on top of it.
-func (p *program) newServer(cfg oauth.Config, store oauth.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string) (*web.Server, error) {
+func (p *program) newServer(cfg oauth.Config, store oauth.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string, origins []string) (*web.Server, error) {
 	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log))
 	if err != nil {
 		return nil, err
@@ -154,7 +165,7 @@ func (p *program) newServer(cfg oauth.Config, store oauth.Store, secrets *oauth.
 	if err != nil {
 		return nil, fmt.Errorf("load static assets: %w", err)
 	}
-	return web.New(web.Config{Addr: addr, Issuer: provider.Issuer()}, web.Deps{
+	return web.New(web.Config{Addr: addr, Issuer: provider.Issuer(), AllowedOrigins: origins}, web.Deps{
 		Provider: provider,
 		Store:    store,
 		Secrets:  secrets,

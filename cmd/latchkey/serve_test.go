@@ -113,6 +113,15 @@ func TestServeSmoke(t *testing.T) {
 func TestServeDemoIdempotent(t *testing.T) {
 	e := newTestEnv(t)
 	s := startServe(t, e, "--demo")
+	// The gateway publishes the demo route and challenges a tokenless call.
+	resp, err := http.Post(s.base+"/mcp/demo", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "resource_metadata=") {
+		t.Errorf("tokenless call to /mcp/demo: %d %q, want a 401 Bearer challenge", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve exit code: got %d, want 0; stderr:\n%s", code, s.stderr.String())
 	}
@@ -135,7 +144,7 @@ func TestServeDemoIdempotent(t *testing.T) {
 	}
 	var routes []routeView
 	e.jsonOut(t, &routes, "routes", "list")
-	if len(routes) != 1 || routes[0].Name != demoRoute || routes[0].Upstream != demoUpstream ||
+	if len(routes) != 1 || routes[0].Name != demoRoute || !strings.HasPrefix(routes[0].Upstream, "http://127.0.0.1:") ||
 		fmt.Sprint(routes[0].Scopes) != "[tools:read tools:call]" {
 		t.Errorf("routes after two --demo starts: got %+v, want the one demo route", routes)
 	}
