@@ -127,6 +127,12 @@ type routeRow struct {
 	Title     string     `bun:"title"`
 	Scopes    stringList `bun:"scopes"`
 	CreatedAt time.Time  `bun:"created_at"`
+
+	StepUp               string     `bun:"step_up"` // JSON array of oauth.StepUpRule
+	AdminOnly            bool       `bun:"admin_only"`
+	AllowedUsers         stringList `bun:"allowed_users"`
+	UpstreamHeaderName   string     `bun:"upstream_header_name"`
+	UpstreamHeaderSealed []byte     `bun:"upstream_header_sealed"`
 }
 
 type authRequestRow struct {

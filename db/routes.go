@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/latchkey/latchkey/oauth"
 )
@@ -10,25 +12,51 @@ func routeFromDomain(r *oauth.Route) (*routeRow, error) {
 	if err := checkNUL(r.Name, r.Upstream, r.Title); err != nil {
 		return nil, err
 	}
-	if err := checkNULLists(r.Scopes); err != nil {
+	if err := checkNULLists(r.Scopes, r.AllowedUsers); err != nil {
+		return nil, err
+	}
+	stepUp := r.StepUp
+	if stepUp == nil {
+		stepUp = []oauth.StepUpRule{}
+	}
+	js, err := json.Marshal(stepUp)
+	if err != nil {
+		return nil, fmt.Errorf("db: encode step-up rules: %w", err)
+	}
+	if err := checkNUL(string(js), r.UpstreamHeaderName); err != nil {
 		return nil, err
 	}
 	return &routeRow{
-		Name:      r.Name,
-		Upstream:  r.Upstream,
-		Title:     r.Title,
-		Scopes:    copyList(r.Scopes),
-		CreatedAt: toDB(r.CreatedAt),
+		Name:                 r.Name,
+		Upstream:             r.Upstream,
+		Title:                r.Title,
+		Scopes:               copyList(r.Scopes),
+		CreatedAt:            toDB(r.CreatedAt),
+		StepUp:               string(js),
+		AdminOnly:            r.AdminOnly,
+		AllowedUsers:         copyList(r.AllowedUsers),
+		UpstreamHeaderName:   r.UpstreamHeaderName,
+		UpstreamHeaderSealed: r.UpstreamHeaderSealed,
 	}, nil
 }
 
 func (r *routeRow) toDomain() *oauth.Route {
+	var stepUp []oauth.StepUpRule
+	_ = json.Unmarshal([]byte(r.StepUp), &stepUp) // written by routeFromDomain; "" or bad JSON means no rules
+	if len(stepUp) == 0 {
+		stepUp = nil
+	}
 	return &oauth.Route{
-		Name:      r.Name,
-		Upstream:  r.Upstream,
-		Title:     r.Title,
-		Scopes:    r.Scopes,
-		CreatedAt: fromDB(r.CreatedAt),
+		Name:                 r.Name,
+		Upstream:             r.Upstream,
+		Title:                r.Title,
+		Scopes:               r.Scopes,
+		StepUp:               stepUp,
+		AdminOnly:            r.AdminOnly,
+		AllowedUsers:         r.AllowedUsers,
+		UpstreamHeaderName:   r.UpstreamHeaderName,
+		UpstreamHeaderSealed: r.UpstreamHeaderSealed,
+		CreatedAt:            fromDB(r.CreatedAt),
 	}
 }
 

@@ -154,12 +154,12 @@ func (p *Provider) resolveResource(ctx context.Context, resources []string) (*Ro
 }
 
 // checkScopes parses the scope parameter against the route. No scope means
-// the route's scopes. offline_access is accepted and dropped: refresh tokens
+// the route's base scopes (step-up scopes must be asked for). offline_access is accepted and dropped: refresh tokens
 // are always issued (LX-6).
 func checkScopes(raw string, route *Route) ([]string, error) {
 	requested := strings.Fields(raw)
 	if len(requested) == 0 {
-		return slices.Clone(route.Scopes), nil
+		return route.BaseScopes(), nil
 	}
 	out := make([]string, 0, len(requested))
 	for _, s := range requested {

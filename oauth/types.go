@@ -62,12 +62,50 @@ type User struct {
 
 // Route is one upstream MCP server published at {issuer}/mcp/{name}.
 type Route struct {
-	Name      string
-	Upstream  string
-	Title     string
-	Scopes    []string // scopes a token for this route may carry (and the route advertises)
-	CreatedAt time.Time
+	Name     string
+	Upstream string
+	Title    string
+	Scopes   []string // scopes a token for this route may carry
+	// StepUp rules require extra scopes for particular MCP methods or tools (RS-5).
+	StepUp []StepUpRule
+	// AdminOnly and AllowedUsers (usernames) restrict who may use the route.
+	AdminOnly    bool
+	AllowedUsers []string
+	// UpstreamHeaderName/Sealed are the upstream's own credential, e.g.
+	// "Authorization" and an AEAD-sealed "Bearer …" (PX-7: never the client's).
+	UpstreamHeaderName   string
+	UpstreamHeaderSealed []byte
+	CreatedAt            time.Time
 }
+
+// StepUpRule says that calling Method (and, for tools/call, a tool whose name
+// matches the glob Tool; "" matches any) needs Scopes.
+type StepUpRule struct {
+	Method string   `json:"method"`
+	Tool   string   `json:"tool,omitempty"`
+	Scopes []string `json:"scopes"`
+}
+
+// BaseScopes are the route's scopes that no step-up rule needs: what a client
+// gets by default and what the route advertises (RS-4: minimal set).
+func (r *Route) BaseScopes() []string {
+	elevated := map[string]bool{}
+	for _, rule := range r.StepUp {
+		for _, s := range rule.Scopes {
+			elevated[s] = true
+		}
+	}
+	out := []string{}
+	for _, s := range r.Scopes {
+		if !elevated[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// UpstreamHeaderAAD binds a sealed upstream header to its route.
+func UpstreamHeaderAAD(route string) []byte { return []byte("route-upstream-header:" + route) }
 
 // AuthRequest is a validated authorization request waiting for login and consent.
 type AuthRequest struct {

@@ -32,6 +32,7 @@ func New() *migrate.Migrations {
 	ms := migrate.NewMigrations()
 	for _, register := range []func(*migrate.Migrations) error{
 		register20261125000001,
+		register20261126000001,
 	} {
 		if err := register(ms); err != nil {
 			panic(fmt.Sprintf("migrations: register: %v", err)) // a programmer error in this package

@@ -48,7 +48,10 @@ func newRoute(name string, created time.Time) *oauth.Route {
 		Name:      name,
 		Upstream:  "http://127.0.0.1:7000/" + name,
 		Title:     "Route " + name,
-		Scopes:    []string{"tools:read", "tools:call"},
+		Scopes:    []string{"tools:read", "tools:call", "notes:delete"},
+		StepUp:    []oauth.StepUpRule{{Method: "tools/call", Tool: "delete_*", Scopes: []string{"notes:delete"}}},
+		AdminOnly: true, AllowedUsers: []string{"alice", "bob"},
+		UpstreamHeaderName: "Authorization", UpstreamHeaderSealed: []byte{1, 2, 3, 0, 255},
 		CreatedAt: created,
 	}
 }
