@@ -106,7 +106,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s.sessions = newCookieStore(d.Secrets, s.secure, cfg.SessionMaxAge)
 	s.gateway, err = gateway.New(gateway.Config{Issuer: cfg.Issuer, AllowedOrigins: cfg.AllowedOrigins},
-		d.Provider.Keys(), d.Store, d.Log, d.Clock)
+		d.Provider.Keys(), d.Secrets, d.Store, d.Log, d.Clock)
 	if err != nil {
 		return nil, err
 	}

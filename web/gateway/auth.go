@@ -28,35 +28,36 @@ func bearer(r *http.Request) (string, bool) {
 // verify validates a token for a route: signature, typ, iss, aud = this
 // route, exp (RS-6, RS-7, RS-9), then that its grant is not revoked and its
 // user still enabled. Verified tokens are cached by hash until exp.
-func (g *Gateway) verify(ctx context.Context, raw, route string) (*oauth.AccessClaims, error) {
+func (g *Gateway) verify(ctx context.Context, raw, route string) (*oauth.AccessClaims, *oauth.User, error) {
 	aud := g.resourceURL(route)
 	now := g.clock()
 	key := tokenKey(raw)
-	if c := g.tokens.get(key, aud, now); c != nil {
-		return c, nil
+	if c, u := g.tokens.get(key, aud, now); c != nil {
+		return c, u, nil
 	}
 	c, err := g.keys.VerifyAccessToken(raw, g.cfg.Issuer, aud, now)
 	if err != nil {
-		return nil, errors.Join(errBadToken, err)
+		return nil, nil, errors.Join(errBadToken, err)
 	}
 	if c.GrantID != "" {
 		gr, err := g.store.GetGrant(ctx, c.GrantID)
 		if errors.Is(err, oauth.ErrNotFound) || (err == nil && gr.RevokedAt != nil) {
-			return nil, errors.Join(errBadToken, errors.New("grant revoked"))
+			return nil, nil, errors.Join(errBadToken, errors.New("grant revoked"))
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	u, err := g.store.GetUser(ctx, c.Subject)
 	if errors.Is(err, oauth.ErrNotFound) || (err == nil && u.Disabled) {
-		return nil, errors.Join(errBadToken, errors.New("user disabled or gone"))
+		return nil, nil, errors.Join(errBadToken, errors.New("user disabled or gone"))
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	g.tokens.put(key, aud, c, now)
-	return c, nil
+	u.PasswordHash = "" // the cache keeps only what policy needs
+	g.tokens.put(key, aud, c, u, now)
+	return c, u, nil
 }
 
 // RevokeGrant drops a revoked grant's tokens from this replica's cache.

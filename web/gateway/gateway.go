@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,7 @@ const (
 type Gateway struct {
 	cfg      Config
 	keys     *oauth.KeySet
+	secrets  *oauth.Secrets
 	store    Store
 	log      *slog.Logger
 	clock    func() time.Time
@@ -66,7 +68,7 @@ type routeEntry struct {
 }
 
 // New builds a gateway.
-func New(cfg Config, keys *oauth.KeySet, store Store, log *slog.Logger, clock func() time.Time) (*Gateway, error) {
+func New(cfg Config, keys *oauth.KeySet, secrets *oauth.Secrets, store Store, log *slog.Logger, clock func() time.Time) (*Gateway, error) {
 	if cfg.RouteCacheTTL <= 0 {
 		cfg.RouteCacheTTL = DefaultRouteCacheTTL
 	}
@@ -78,7 +80,7 @@ func New(cfg Config, keys *oauth.KeySet, store Store, log *slog.Logger, clock fu
 		return nil, fmt.Errorf("gateway: bad issuer %q", cfg.Issuer)
 	}
 	g := &Gateway{
-		cfg: cfg, keys: keys, store: store, log: log, clock: clock,
+		cfg: cfg, keys: keys, secrets: secrets, store: store, log: log, clock: clock,
 		origins:  map[string]bool{strings.ToLower(iss.Scheme + "://" + iss.Host): true},
 		tokens:   newTokenCache(cfg.TokenCacheSize),
 		sessions: newSessionBinder(100000),
@@ -111,7 +113,7 @@ func (g *Gateway) route(ctx context.Context, name string) (*routeEntry, error) {
 		return nil, err
 	}
 	next := &routeEntry{route: r, fetched: now}
-	if e != nil && e.route.Upstream == r.Upstream {
+	if e != nil && sameUpstream(e.route, r) {
 		next.proxy = e.proxy
 	} else if next.proxy, err = g.newUpstreamProxy(r); err != nil {
 		return nil, err
@@ -128,4 +130,10 @@ func (g *Gateway) resourceURL(route string) string { return oauth.ResourceURL(g.
 // metadataURL is where the route's RFC 9728 document lives (path-suffixed form).
 func (g *Gateway) metadataURL(route string) string {
 	return strings.TrimRight(g.cfg.Issuer, "/") + "/.well-known/oauth-protected-resource/mcp/" + route
+}
+
+// sameUpstream reports whether a reloaded route can keep its proxy.
+func sameUpstream(a, b *oauth.Route) bool {
+	return a.Upstream == b.Upstream && a.UpstreamHeaderName == b.UpstreamHeaderName &&
+		bytes.Equal(a.UpstreamHeaderSealed, b.UpstreamHeaderSealed)
 }

@@ -50,10 +50,7 @@ func (g *Gateway) ServeRootMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) writeMetadata(w http.ResponseWriter, rt *oauth.Route) {
-	scopes := rt.Scopes
-	if scopes == nil {
-		scopes = []string{}
-	}
+	scopes := rt.BaseScopes() // RS-4: the minimal set; step-up scopes come by challenge
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=60")
 	_ = json.NewEncoder(w).Encode(ResourceMetadata{

@@ -49,9 +49,23 @@ func (g *Gateway) newUpstreamProxy(r *oauth.Route) (*upstreamProxy, error) {
 		// No ResponseHeaderTimeout: a tools/call may legitimately take long,
 		// and SSE streams have no end (TR-5).
 	}
+	// The upstream's own credential (PX-7), unsealed once per proxy build.
+	var credName, credValue string
+	if r.UpstreamHeaderName != "" {
+		v, err := g.secrets.Open(r.UpstreamHeaderSealed, oauth.UpstreamHeaderAAD(r.Name))
+		if err != nil {
+			return nil, fmt.Errorf("gateway: route %s: unseal upstream header: %w", r.Name, err)
+		}
+		credName, credValue = r.UpstreamHeaderName, string(v)
+	}
 	p := &upstreamProxy{target: target}
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:        func(pr *httputil.ProxyRequest) { rewrite(pr, target) },
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			rewrite(pr, target)
+			if credName != "" {
+				pr.Out.Header.Set(credName, credValue)
+			}
+		},
 		Transport:      transport,
 		FlushInterval:  -1, // stream SSE and JSON unbuffered (TR-5)
 		ModifyResponse: g.modifyResponse,

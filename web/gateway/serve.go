@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/latchkey/latchkey/oauth"
@@ -34,7 +35,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	}
-	scope := strings.Join(e.route.Scopes, " ")
+	scope := strings.Join(e.route.BaseScopes(), " ")
 	// RS-12: tokens only in the header; a query token is refused outright.
 	if q := r.URL.Query(); q.Has("access_token") {
 		g.challenge(w, http.StatusBadRequest, name, "invalid_request", "Send the access token in the Authorization header.", scope)
@@ -45,7 +46,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.challenge(w, http.StatusUnauthorized, name, "", "", scope)
 		return
 	}
-	claims, err := g.verify(ctx, raw, name)
+	claims, user, err := g.verify(ctx, raw, name)
 	if errors.Is(err, errBadToken) {
 		g.log.InfoContext(ctx, "gateway: token refused", slog.String("route", name), slog.String("reason", err.Error()))
 		g.challenge(w, http.StatusUnauthorized, name, "invalid_token", "The access token is invalid, expired, revoked or for another resource.", scope)
@@ -54,6 +55,23 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		g.log.ErrorContext(ctx, "gateway: verify token", "error", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		return
+	}
+	// Policy: who may use this route. A readable 403, not a token error (RS-11).
+	if !allowed(e.route, user) {
+		g.log.InfoContext(ctx, "gateway: policy denied", slog.String("route", name), slog.String("user_id", claims.Subject))
+		g.challenge(w, http.StatusForbidden, name, "", "Your account may not use this MCP server. Ask an administrator for access.", "")
+		return
+	}
+	// RS-5: step-up for particular methods or tools.
+	need, ok := neededScopes(r, e.route.StepUp)
+	if !ok {
+		rpcError(w, http.StatusRequestEntityTooLarge, -32600, "The request is too large.")
+		return
+	}
+	if lack := missing(need, claims.Scopes()); len(lack) > 0 {
+		g.log.InfoContext(ctx, "gateway: step-up required", slog.String("route", name), slog.String("user_id", claims.Subject), slog.String("needed", strings.Join(lack, " ")))
+		g.challenge(w, http.StatusForbidden, name, "insufficient_scope", "This request needs more permissions: "+strings.Join(lack, " ")+".", stepUpScope(claims.Scopes(), need))
 		return
 	}
 	// RS-15, TR-10: a session belongs to the user who created it; an unknown
@@ -69,4 +87,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rest = "/" + p
 	}
 	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest})))
+}
+
+// allowed applies the route's policy to the token's user.
+func allowed(rt *oauth.Route, u *oauth.User) bool {
+	if rt.AdminOnly && !u.Admin {
+		return false
+	}
+	return len(rt.AllowedUsers) == 0 || slices.Contains(rt.AllowedUsers, u.Username) || (rt.AdminOnly && u.Admin)
 }

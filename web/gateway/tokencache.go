@@ -20,6 +20,7 @@ type tokenCache struct {
 
 type cachedToken struct {
 	claims *oauth.AccessClaims
+	user   *oauth.User
 	aud    string
 	exp    time.Time
 }
@@ -31,21 +32,21 @@ func newTokenCache(max int) *tokenCache {
 func tokenKey(raw string) [32]byte { return sha256.Sum256([]byte(raw)) }
 
 // get returns the claims of a token verified for aud that has not expired.
-func (c *tokenCache) get(key [32]byte, aud string, now time.Time) *oauth.AccessClaims {
+func (c *tokenCache) get(key [32]byte, aud string, now time.Time) (*oauth.AccessClaims, *oauth.User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok || e.aud != aud {
-		return nil
+		return nil, nil
 	}
 	if !now.Before(e.exp) {
 		delete(c.m, key)
-		return nil
+		return nil, nil
 	}
-	return e.claims
+	return e.claims, e.user
 }
 
-func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, now time.Time) {
+func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, user *oauth.User, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
@@ -61,7 +62,7 @@ func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, n
 			delete(c.m, k)
 		}
 	}
-	c.m[key] = cachedToken{claims: claims, aud: aud, exp: claims.Expiry.Time()}
+	c.m[key] = cachedToken{claims: claims, user: user, aud: aud, exp: claims.Expiry.Time()}
 }
 
 // evictGrant drops every cached token of a grant (on revocation).

@@ -1,0 +1,322 @@
+package web_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/latchkey/latchkey/db/dbtest"
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// The TypeScript SDK end-to-end test needs Node.js and tests/js/node_modules
+// (scripts/ci-deps.sh npm runs `npm ci` there) plus Chromium. Without them it
+// skips locally and fails in CI (CI=true).
+
+const tsSDKTimeout = 90 * time.Second
+
+// TestTypeScriptSDKEndToEnd: the official TypeScript MCP SDK client starts
+// from nothing but the gateway URL of a route and, through Latchkey, reaches
+// the reference "everything" server: 401 → protected resource metadata → AS
+// metadata → dynamic registration → authorization in a real browser (login,
+// consent) → code exchange → tools/list and tools/call → a forced refresh.
+func TestTypeScriptSDKEndToEnd(t *testing.T) {
+	node, jsDir := requireNodeModules(t, "@modelcontextprotocol/sdk", "@modelcontextprotocol/server-everything")
+	cons := newConsoleLog()
+	bctx := newBrowser(t, cons) // skips or fails without Chromium
+	ctx, cancel := context.WithTimeout(t.Context(), tsSDKTimeout)
+	defer cancel()
+	start := time.Now()
+
+	upstream := startEverythingServer(t, ctx, node, jsDir)
+	e := newEnv(t, dbtest.SQLite(t))
+	e.addRoute("everything", upstream, "tools:read", "tools:call")
+	mcpURL := e.resource("everything")
+
+	cmd := exec.CommandContext(ctx, node, "client.mjs", mcpURL, "0")
+	cmd.Dir = jsDir
+	cmd.WaitDelay = 5 * time.Second
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting node client: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("node client stderr:\n%s", stderr.String())
+		}
+	})
+
+	var (
+		lines     []string // every stdout line, for the failure message
+		httpLines []string
+		results   = map[string]string{}
+		callback  map[string]string
+		refreshed string
+		authorize int
+	)
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		lines = append(lines, line)
+		t.Logf("node: %s", line)
+		kind, rest, _ := strings.Cut(line, " ")
+		switch kind {
+		case "HTTP":
+			httpLines = append(httpLines, rest)
+		case "AUTHORIZE":
+			authorize++
+			if authorize > 1 {
+				t.Fatalf("client asked for authorization a second time: %s", rest)
+			}
+			approveInBrowser(t, &browserFlow{t: t, ctx: bctx, e: e, cons: cons}, rest)
+		case "CALLBACK":
+			if err := json.Unmarshal([]byte(rest), &callback); err != nil {
+				t.Fatalf("CALLBACK line %q: %v", rest, err)
+			}
+		case "RESULT":
+			name, v, _ := strings.Cut(rest, " ")
+			results[name] = v
+		case "REFRESHED":
+			refreshed = rest
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Errorf("reading node stdout: %v", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("node client: %v (ctx: %v)\nstdout:\n  %s", err, ctx.Err(), strings.Join(lines, "\n  "))
+	}
+	t.Logf("TypeScript SDK flow finished in %s", time.Since(start).Round(time.Millisecond))
+
+	// Discovery went the MCP way, from the bare URL.
+	prm := e.issuer + "/.well-known/oauth-protected-resource/mcp/everything"
+	wantHTTP := func(what string, ok func(method, u string, status int, rest string) bool) {
+		t.Helper()
+		for _, l := range httpLines {
+			f := strings.SplitN(l, " ", 4)
+			if len(f) < 3 {
+				continue
+			}
+			status, _ := strconv.Atoi(f[2])
+			rest := ""
+			if len(f) == 4 {
+				rest = f[3]
+			}
+			if ok(f[0], f[1], status, rest) {
+				return
+			}
+		}
+		t.Errorf("no request for %s among:\n  %s", what, strings.Join(httpLines, "\n  "))
+	}
+	wantHTTP("the 401 challenge with resource_metadata", func(m, u string, s int, rest string) bool {
+		return m == "POST" && u == mcpURL && s == 401 && strings.Contains(rest, `resource_metadata="`+prm+`"`)
+	})
+	wantHTTP("the protected resource metadata", func(m, u string, s int, _ string) bool {
+		return m == "GET" && u == prm && s == 200
+	})
+	wantHTTP("the authorization server metadata", func(m, u string, s int, _ string) bool {
+		return m == "GET" && strings.HasPrefix(u, e.issuer+"/.well-known/") && strings.Contains(u, "authorization-server") && s == 200
+	})
+	wantHTTP("dynamic registration", func(m, u string, s int, _ string) bool {
+		return m == "POST" && u == e.issuer+"/register" && s == 201
+	})
+	tokenCalls := 0
+	for _, l := range httpLines {
+		if strings.HasPrefix(l, "POST "+e.issuer+"/token 200") {
+			tokenCalls++
+		}
+	}
+	if tokenCalls < 2 {
+		t.Errorf("%d successful token requests, want 2 (code exchange and refresh):\n  %s", tokenCalls, strings.Join(httpLines, "\n  "))
+	}
+
+	if authorize != 1 {
+		t.Errorf("AUTHORIZE lines = %d, want 1", authorize)
+	}
+	if callback["iss"] != e.issuer || callback["code"] == "" || callback["state"] == "" {
+		t.Errorf("callback query = %v; want code, state and iss=%s", callback, e.issuer)
+	}
+
+	// The client registered itself (DCR) with what the SDK sent.
+	clients, err := e.store.ListClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dcr *oauth.Client
+	for _, c := range clients {
+		if c.Source == oauth.SourceDCR && c.Name == "TypeScript SDK E2E" {
+			dcr = c
+		}
+	}
+	if dcr == nil {
+		t.Errorf("no DCR client named %q among %d clients", "TypeScript SDK E2E", len(clients))
+	} else if len(dcr.RedirectURIs) != 1 || !strings.HasPrefix(dcr.RedirectURIs[0], "http://127.0.0.1:") {
+		t.Errorf("DCR client redirect URIs = %v", dcr.RedirectURIs)
+	}
+
+	// MCP through the gateway, and the refresh.
+	var tools []string
+	if err := json.Unmarshal([]byte(results["tools"]), &tools); err != nil || !slices.Contains(tools, "echo") {
+		t.Errorf("tools = %q (%v); want a list containing echo", results["tools"], err)
+	}
+	if !strings.Contains(results["echo"], "Echo: hello") || strings.Contains(results["echo"], `"isError":true`) {
+		t.Errorf("echo result = %q; want it to echo hello", results["echo"])
+	}
+	if !strings.Contains(results["echo-after-refresh"], "Echo: hello again") {
+		t.Errorf("echo after refresh = %q; want it to echo hello again", results["echo-after-refresh"])
+	}
+	if refreshed != "true" {
+		t.Errorf("REFRESHED = %q, want true", refreshed)
+	}
+}
+
+// approveInBrowser opens the authorization URL the SDK built, signs in as
+// alice, approves, and waits until the browser shows the node callback page.
+func approveInBrowser(t *testing.T, b *browserFlow, authorizeURL string) {
+	t.Helper()
+	u, err := url.Parse(authorizeURL)
+	if err != nil || !strings.HasPrefix(authorizeURL, b.e.issuer+"/authorize?") {
+		t.Fatalf("authorization URL %q is not Latchkey's /authorize (%v)", authorizeURL, err)
+	}
+	q := u.Query()
+	if q.Get("code_challenge_method") != "S256" || q.Get("resource") != b.e.resource("everything") {
+		t.Errorf("authorization request = %v; want S256 PKCE and resource=%s", q, b.e.resource("everything"))
+	}
+	redirect := q.Get("redirect_uri")
+
+	b.do("open authorize", chromedp.Navigate(authorizeURL))
+	b.do("wait for login form", chromedp.WaitVisible(chromedp.ID("username")))
+	b.do("fill login form",
+		chromedp.SendKeys(chromedp.ID("username"), b.e.user.Username),
+		chromedp.SendKeys(chromedp.ID("password"), b.e.password),
+	)
+	b.do("submit login", chromedp.Click(chromedp.ID("login-submit")))
+	b.do("wait for consent page", chromedp.WaitVisible(chromedp.ID("approve")))
+	if got := b.text(`[data-testid="client-name"]`); got != "TypeScript SDK E2E" {
+		t.Errorf("consent page client-name = %q", got)
+	}
+	b.do("click approve", chromedp.Click(chromedp.ID("approve")))
+	b.do("wait for callback page", chromedp.WaitVisible(chromedp.CSS("body > pre")))
+	if got := b.text("body > pre"); got != "done" {
+		t.Errorf("callback page shows %q, want done", got)
+	}
+	if loc := b.location(); !strings.HasPrefix(loc, redirect+"?") {
+		t.Errorf("browser ended at %s, want %s?…", loc, redirect)
+	}
+	b.checkNoCSPViolations()
+}
+
+// requireNodeModules finds node and tests/js with the given packages
+// installed, skipping locally and failing in CI when they are missing.
+func requireNodeModules(t *testing.T, pkgs ...string) (node, dir string) {
+	t.Helper()
+	missing := func(msg string) {
+		t.Helper()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s; CI must run scripts/ci-deps.sh npm", msg)
+		}
+		t.Skipf("%s; run `npm ci` in tests/js to enable this test", msg)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node not found on PATH")
+	}
+	dir, err = filepath.Abs(filepath.Join("..", "tests", "js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pkgs {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", p, "package.json")); err != nil {
+			missing("tests/js/node_modules/" + p + " is not installed")
+		}
+	}
+	return node, dir
+}
+
+// startEverythingServer runs the reference MCP "everything" server over
+// Streamable HTTP on a free loopback port and returns its MCP endpoint.
+func startEverythingServer(t *testing.T, ctx context.Context, node, jsDir string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+
+	cmd := exec.CommandContext(ctx, node, "node_modules/@modelcontextprotocol/server-everything/dist/index.js", "streamableHttp")
+	cmd.Dir = jsDir
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
+	cmd.WaitDelay = 2 * time.Second
+	var logs lockedBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting server-everything: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("server-everything output:\n%s", logs.String())
+		}
+	})
+
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return "http://" + addr + "/mcp"
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("server-everything exited before listening: %v\n%s", err, logs.String())
+		case <-ctx.Done():
+			t.Fatalf("server-everything not listening on %s: %v\n%s", addr, ctx.Err(), logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// lockedBuffer is an io.Writer safe for a child process's output goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
