@@ -21,13 +21,13 @@ func (p *program) routesCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name: "add", Usage: "publish an upstream MCP server",
-				Flags: []cli.Flag{
+				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "name", Usage: "route name: 1–63 of a-z 0-9 _ -, starting with a letter or digit"},
 					&cli.StringFlag{Name: "upstream", Usage: "the upstream MCP endpoint, an absolute http(s) URL"},
 					&cli.StringSliceFlag{Name: "scope", Usage: "a scope tokens for this route may carry (repeatable, or space-separated)"},
 					&cli.StringFlag{Name: "title", Usage: "name shown on the consent page"},
 					jsonFlag(),
-				},
+				}, routePolicyFlags()...),
 				Action: p.addRoute,
 			},
 			{Name: "list", Usage: "list routes", Flags: []cli.Flag{jsonFlag()}, Action: p.listRoutes},
@@ -39,13 +39,17 @@ func (p *program) routesCommand() *cli.Command {
 
 // routeView is a route as admin output shows it.
 type routeView struct {
-	Name             string    `json:"name"`
-	Title            string    `json:"title,omitempty"`
-	Upstream         string    `json:"upstream"`
-	Scopes           []string  `json:"scopes"`
-	Resource         string    `json:"resource"`
-	ResourceMetadata string    `json:"resource_metadata"`
-	CreatedAt        time.Time `json:"created_at"`
+	Name             string             `json:"name"`
+	Title            string             `json:"title,omitempty"`
+	Upstream         string             `json:"upstream"`
+	Scopes           []string           `json:"scopes"`
+	StepUp           []oauth.StepUpRule `json:"step_up,omitempty"`
+	AdminOnly        bool               `json:"admin_only,omitempty"`
+	AllowedUsers     []string           `json:"allowed_users,omitempty"`
+	UpstreamHeader   string             `json:"upstream_header,omitempty"` // the header's name only
+	Resource         string             `json:"resource"`
+	ResourceMetadata string             `json:"resource_metadata"`
+	CreatedAt        time.Time          `json:"created_at"`
 }
 
 func newRouteView(r *oauth.Route, issuer string) routeView {
@@ -55,6 +59,7 @@ func newRouteView(r *oauth.Route, issuer string) routeView {
 	}
 	return routeView{
 		Name: r.Name, Title: r.Title, Upstream: r.Upstream, Scopes: scopes, CreatedAt: r.CreatedAt,
+		StepUp: r.StepUp, AdminOnly: r.AdminOnly, AllowedUsers: r.AllowedUsers, UpstreamHeader: r.UpstreamHeaderName,
 		Resource: oauth.ResourceURL(issuer, r.Name), ResourceMetadata: resourceMetadataURL(issuer, r.Name),
 	}
 }
@@ -89,6 +94,13 @@ func (p *program) addRoute(c *cli.Context) error {
 		return err
 	}
 	r.Scopes = scopes
+	header, err := p.applyRoutePolicy(c, r)
+	if err != nil {
+		return err
+	}
+	if err := p.sealUpstreamHeader(r, header); err != nil {
+		return err
+	}
 	return p.withStore(c, func(ctx context.Context, env *adminEnv) error {
 		r.CreatedAt = time.Now().UTC()
 		if err := env.store.CreateRoute(ctx, r); err != nil {

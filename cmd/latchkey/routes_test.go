@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -82,5 +83,25 @@ func TestRoutesAddInvalid(t *testing.T) {
 	e.jsonOut(t, &routes, "routes", "list")
 	if len(routes) != 0 {
 		t.Errorf("routes list: got %d routes, want none stored", len(routes))
+	}
+}
+
+func TestRoutesAddPolicyAndSealedHeader(t *testing.T) {
+	e := newTestEnv(t)
+	e.ok(t, "routes", "add", "--name", "files", "--upstream", "http://127.0.0.1:9000/mcp", "--scope", "files:read",
+		"--step-up", "tools/call:delete_*=files:write", "--admin-only", "--allow-user", "alice",
+		"--upstream-header", "authorization: Bearer upstream-secret")
+	var v routeView
+	e.jsonOut(t, &v, "routes", "show", "files")
+	if len(v.StepUp) != 1 || v.StepUp[0].Tool != "delete_*" || !v.AdminOnly || len(v.AllowedUsers) != 1 ||
+		v.UpstreamHeader != "Authorization" || fmt.Sprint(v.Scopes) != "[files:read files:write]" {
+		t.Fatalf("routes show = %+v", v)
+	}
+	raw := e.ok(t, "routes", "show", "--json", "files")
+	if strings.Contains(raw, "upstream-secret") {
+		t.Fatal("routes show printed the upstream credential")
+	}
+	if r := e.run(t, "", "routes", "add", "--name", "bad", "--upstream", "http://127.0.0.1:9/mcp", "--step-up", "nonsense"); r.code != 2 {
+		t.Fatalf("bad --step-up: exit %d, want 2", r.code)
 	}
 }

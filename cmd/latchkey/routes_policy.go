@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"net/textproto"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// routePolicyFlags are the gateway settings of `routes add`.
+func routePolicyFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "step-up", Usage: "extra scopes for a method or tool: METHOD[:TOOL-GLOB]=SCOPE[,SCOPE] (e.g. tools/call:delete_*=files:write; repeatable)"},
+		&cli.BoolFlag{Name: "admin-only", Usage: "only administrators may use the route"},
+		&cli.StringSliceFlag{Name: "allow-user", Usage: "only these usernames may use the route (repeatable)"},
+		&cli.StringFlag{Name: "upstream-header", Usage: "the upstream's own credential, 'Name: value' (stored encrypted)"},
+		&cli.StringFlag{Name: "upstream-header-file", Usage: "read the 'Name: value' credential from this file"},
+		&cli.StringFlag{Name: "upstream-header-env", Usage: "read the 'Name: value' credential from this environment variable"},
+	}
+}
+
+// applyRoutePolicy fills r's step-up rules and policy from the flags and
+// returns the upstream credential header ("" when none), still in clear.
+func (p *program) applyRoutePolicy(c *cli.Context, r *oauth.Route) (header string, err error) {
+	for _, spec := range c.StringSlice("step-up") {
+		rule, err := parseStepUp(spec)
+		if err != nil {
+			return "", err
+		}
+		for _, s := range rule.Scopes {
+			if !contains(r.Scopes, s) {
+				r.Scopes = append(r.Scopes, s) // a step-up scope is one the route offers
+			}
+		}
+		r.StepUp = append(r.StepUp, rule)
+	}
+	r.AdminOnly = c.Bool("admin-only")
+	for _, u := range c.StringSlice("allow-user") {
+		if err := checkUsername(u); err != nil {
+			return "", err
+		}
+		r.AllowedUsers = append(r.AllowedUsers, u)
+	}
+	switch {
+	case c.String("upstream-header") != "":
+		header = c.String("upstream-header")
+	case c.String("upstream-header-file") != "":
+		b, err := os.ReadFile(c.String("upstream-header-file"))
+		if err != nil {
+			return "", fmt.Errorf("read --upstream-header-file: %w", err)
+		}
+		header = strings.TrimSpace(string(b))
+	case c.String("upstream-header-env") != "":
+		header = strings.TrimSpace(p.getenv(c.String("upstream-header-env")))
+		if header == "" {
+			return "", usageErrorf("--upstream-header-env: %s is empty", c.String("upstream-header-env"))
+		}
+	}
+	if header == "" {
+		return "", nil
+	}
+	name, value, ok := strings.Cut(header, ":")
+	name, value = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)), strings.TrimSpace(value)
+	if !ok || name == "" || value == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n\x00") {
+		return "", usageErrorf("the upstream header must look like 'Name: value'")
+	}
+	r.UpstreamHeaderName = name
+	return value, nil
+}
+
+// sealUpstreamHeader encrypts the credential with the master secret.
+func (p *program) sealUpstreamHeader(r *oauth.Route, value string) error {
+	if value == "" {
+		return nil
+	}
+	sec, err := p.secrets()
+	if err != nil {
+		return err
+	}
+	r.UpstreamHeaderSealed = sec.Seal([]byte(value), oauth.UpstreamHeaderAAD(r.Name))
+	return nil
+}
+
+// parseStepUp reads METHOD[:TOOL-GLOB]=SCOPE[,SCOPE].
+func parseStepUp(spec string) (oauth.StepUpRule, error) {
+	lhs, rhs, ok := strings.Cut(spec, "=")
+	if !ok {
+		return oauth.StepUpRule{}, usageErrorf("--step-up %q: want METHOD[:TOOL-GLOB]=SCOPE[,SCOPE]", spec)
+	}
+	method, tool, _ := strings.Cut(lhs, ":")
+	scopes, err := parseScopes(strings.Split(rhs, ","))
+	if err != nil {
+		return oauth.StepUpRule{}, err
+	}
+	if method == "" || len(scopes) == 0 {
+		return oauth.StepUpRule{}, usageErrorf("--step-up %q: needs a method and at least one scope", spec)
+	}
+	if _, err := path.Match(tool, ""); err != nil {
+		return oauth.StepUpRule{}, usageErrorf("--step-up %q: bad tool pattern", spec)
+	}
+	return oauth.StepUpRule{Method: method, Tool: tool, Scopes: scopes}, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
