@@ -237,7 +237,7 @@ func requireNodeModules(t *testing.T, pkgs ...string) (node, dir string) {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s; CI must run scripts/ci-deps.sh npm", msg)
 		}
-		t.Skipf("%s; run `npm ci` in tests/js to enable this test", msg)
+		t.Skipf("%s; install Node.js 20+ and run `npm ci` in tests/js (or scripts/ci-deps.sh npm) to enable this test", msg)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {

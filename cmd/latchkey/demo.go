@@ -16,6 +16,8 @@ const (
 	demoRoute    = "demo"
 	demoTitle    = "Demo MCP server"
 	demoScopes   = "tools:read tools:call"
+	// demoStepUpScope is what the demo's delete_note tool needs on top.
+	demoStepUpScope = "notes:delete"
 )
 
 // setupDemo makes sure the demo user and route exist (idempotent across
@@ -96,7 +98,9 @@ func ensureDemoRoute(ctx context.Context, store oauth.Store, upstream string) er
 	}
 	r := &oauth.Route{
 		Name: demoRoute, Upstream: upstream, Title: demoTitle,
-		Scopes: strings.Fields(demoScopes), CreatedAt: time.Now().UTC(),
+		Scopes: append(strings.Fields(demoScopes), demoStepUpScope), CreatedAt: time.Now().UTC(),
+		// delete_note needs a scope a first login does not grant (RS-5 step-up).
+		StepUp: []oauth.StepUpRule{{Method: "tools/call", Tool: "delete_*", Scopes: []string{demoStepUpScope}}},
 	}
 	if err := store.CreateRoute(ctx, r); err != nil && !errors.Is(err, oauth.ErrConflict) {
 		return fmt.Errorf("demo: create route: %w", err)

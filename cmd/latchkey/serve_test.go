@@ -145,7 +145,7 @@ func TestServeDemoIdempotent(t *testing.T) {
 	var routes []routeView
 	e.jsonOut(t, &routes, "routes", "list")
 	if len(routes) != 1 || routes[0].Name != demoRoute || !strings.HasPrefix(routes[0].Upstream, "http://127.0.0.1:") ||
-		fmt.Sprint(routes[0].Scopes) != "[tools:read tools:call]" {
+		fmt.Sprint(routes[0].Scopes) != "[tools:read tools:call notes:delete]" || len(routes[0].StepUp) != 1 {
 		t.Errorf("routes after two --demo starts: got %+v, want the one demo route", routes)
 	}
 	var users []userView
