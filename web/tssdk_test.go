@@ -266,7 +266,7 @@ func startEverythingServer(t *testing.T, ctx context.Context, node, jsDir string
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 
-	cmd := exec.CommandContext(ctx, node, "node_modules/@modelcontextprotocol/server-everything/dist/index.js", "streamableHttp")
+	cmd := exec.CommandContext(ctx, node, "loopback.mjs", "node_modules/@modelcontextprotocol/server-everything/dist/index.js", "streamableHttp")
 	cmd.Dir = jsDir
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	cmd.WaitDelay = 2 * time.Second
