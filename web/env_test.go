@@ -46,7 +46,7 @@ type env struct {
 	t        testing.TB
 	srv      *httptest.Server
 	issuer   string
-	store    oauth.Store
+	store    web.Store
 	provider *oauth.Provider
 	clock    *testClock
 	user     *oauth.User
@@ -58,7 +58,7 @@ type envOpts struct {
 	issuer              string // overrides the listener's http:// URL (for https-issuer tests)
 }
 
-func newEnv(t testing.TB, store oauth.Store, opts ...envOpts) *env {
+func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	t.Helper()
 	var o envOpts
 	if len(opts) > 0 {

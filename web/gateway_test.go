@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -10,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/db"
 	"github.com/latchkey/latchkey/db/dbtest"
 	"github.com/latchkey/latchkey/oauth"
+	"github.com/latchkey/latchkey/static"
+	"github.com/latchkey/latchkey/web"
 )
 
 // echoUpstream records what reaches it and hands out session ids on
@@ -243,4 +247,63 @@ func TestGatewayUpstreamDown(t *testing.T) {
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(b, `"jsonrpc":"2.0"`) || strings.Contains(b, "127.0.0.1:1") {
 		t.Fatalf("upstream down: %d %s", resp.StatusCode, b)
 	}
+}
+
+// replica builds a second Latchkey on the same database and issuer, as
+// another instance behind a load balancer would be.
+func (e *env) replica() http.Handler {
+	e.t.Helper()
+	ctx := context.Background()
+	secrets, _ := oauth.NewSecrets(bytes.Repeat([]byte("k"), 32))
+	keys, err := oauth.NewKeySet(ctx, e.store, secrets, e.clock.Now, 16*time.Minute)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p, err := oauth.New(oauth.Config{Issuer: e.issuer}, e.store, keys, oauth.WithClock(e.clock.Now))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	assets, _ := static.New()
+	srv, err := web.New(web.Config{Addr: "127.0.0.1:0", Issuer: e.issuer}, web.Deps{Provider: p, Store: e.store, Secrets: secrets,
+		Hasher: oauth.NewHasher(oauth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, 1), Assets: assets, Clock: e.clock.Now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return srv.Handler()
+}
+
+// TestGatewaySessionBindingAcrossReplicas (PX-15): a session created through
+// one replica is bound in the database, so another replica refuses it for a
+// different user and accepts it for its owner.
+func TestGatewaySessionBindingAcrossReplicas(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		e := newEnv(t, s)
+		up := newEchoUpstream(t)
+		e.addRoute("echo", up.srv.URL+"/mcp")
+		bob := &oauth.User{ID: "usr_bob", Username: "bob", PasswordHash: "x", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
+		if err := e.store.CreateUser(context.Background(), bob); err != nil {
+			t.Fatal(err)
+		}
+		alice, _ := e.mintToken(e.user.ID, "echo", "")
+		bobTok, _ := e.mintToken(bob.ID, "echo", "")
+		resp := e.mcpPost("echo", alice, nil)
+		resp.Body.Close()
+		sid := resp.Header.Get("Mcp-Session-Id")
+		other := e.replica()
+		call := func(token string) int {
+			req := httptest.NewRequest(http.MethodPost, e.resource("echo"), strings.NewReader(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Mcp-Session-Id", sid)
+			rec := httptest.NewRecorder()
+			other.ServeHTTP(rec, req)
+			return rec.Code
+		}
+		if got := call(bobTok); got != http.StatusNotFound {
+			t.Fatalf("bob with alice's session on the other replica: %d, want 404", got)
+		}
+		if got := call(alice); got != http.StatusOK {
+			t.Fatalf("alice with her session on the other replica: %d, want 200", got)
+		}
+	})
 }

@@ -52,10 +52,17 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Store is what the web layer persists: the provider's state and the
+// gateway's session bindings.
+type Store interface {
+	oauth.Store
+	gateway.Store
+}
+
 // Deps are the collaborators the web layer needs.
 type Deps struct {
 	Provider *oauth.Provider
-	Store    oauth.Store
+	Store    Store
 	Secrets  *oauth.Secrets
 	Hasher   *oauth.Hasher
 	Assets   *static.Assets
@@ -67,7 +74,7 @@ type Deps struct {
 type Server struct {
 	cfg      Config
 	provider *oauth.Provider
-	store    oauth.Store
+	store    Store
 	hasher   *oauth.Hasher
 	assets   *static.Assets
 	log      *slog.Logger

@@ -156,7 +156,7 @@ func (p *program) checkIssuer(cfg oauth.Config, addr string) error {
 }
 
 // newServer builds the authorization server and the HTTP layer on top of it.
-func (p *program) newServer(cfg oauth.Config, store oauth.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string, origins []string) (*web.Server, error) {
+func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string, origins []string) (*web.Server, error) {
 	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log))
 	if err != nil {
 		return nil, err

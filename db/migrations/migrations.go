@@ -33,6 +33,7 @@ func New() *migrate.Migrations {
 	for _, register := range []func(*migrate.Migrations) error{
 		register20261125000001,
 		register20261126000001,
+		register20261126000002,
 	} {
 		if err := register(ms); err != nil {
 			panic(fmt.Sprintf("migrations: register: %v", err)) // a programmer error in this package

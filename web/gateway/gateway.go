@@ -24,6 +24,10 @@ type Store interface {
 	ListRoutes(ctx context.Context) ([]*oauth.Route, error)
 	GetGrant(ctx context.Context, id string) (*oauth.Grant, error)
 	GetUser(ctx context.Context, id string) (*oauth.User, error)
+	// Session bindings, shared by every replica (RS-15, PX-15).
+	BindSession(ctx context.Context, route, sessionHash, userID string, at time.Time) error
+	SessionOwner(ctx context.Context, route, sessionHash string) (string, error)
+	DeleteSession(ctx context.Context, route, sessionHash string) error
 }
 
 // Config configures the gateway.

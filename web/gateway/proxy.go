@@ -106,16 +106,13 @@ func (g *Gateway) modifyResponse(resp *http.Response) error {
 	resp.Header.Del("Set-Cookie")
 	info, _ := resp.Request.Context().Value(proxyInfoKey{}).(proxyInfo)
 	sid := resp.Header.Get("Mcp-Session-Id")
+	ctx := resp.Request.Context()
 	switch {
 	case resp.Request.Method == http.MethodDelete && resp.StatusCode < 300:
-		g.sessions.unbind(info.route, resp.Request.Header.Get("Mcp-Session-Id"))
+		g.endSession(ctx, info.route, resp.Request.Header.Get("Mcp-Session-Id"))
 	case sid != "" && resp.StatusCode < 300:
-		if owner, known := g.sessions.ownerOf(info.route, sid); !known {
-			g.sessions.bind(info.route, sid, info.user)
-		} else if owner != info.user {
-			// An upstream that hands one user another's session id is broken: refuse.
-			return fmt.Errorf("gateway: upstream reused session of another user")
-		}
+		// An upstream that hands one user another's session id is refused.
+		return g.bindSession(ctx, info.route, sid, info.user)
 	}
 	return nil
 }

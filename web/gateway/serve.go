@@ -77,7 +77,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// RS-15, TR-10: a session belongs to the user who created it; an unknown
 	// or foreign id is "not found", so the client re-initializes.
 	if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
-		if owner, known := g.sessions.ownerOf(name, sid); !known || owner != claims.Subject {
+		owner, known, err := g.sessionOwner(ctx, name, sid)
+		if err != nil {
+			g.log.ErrorContext(ctx, "gateway: session lookup", "error", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+			return
+		}
+		if !known || owner != claims.Subject {
 			rpcError(w, http.StatusNotFound, -32001, "Session not found.")
 			return
 		}
