@@ -40,6 +40,8 @@ type Config struct {
 	// database read; TokenCacheSize bounds the verified-token cache.
 	RouteCacheTTL  time.Duration
 	TokenCacheSize int
+	// KeepAlive is the SSE silence after which a comment is sent (TR-14).
+	KeepAlive time.Duration
 }
 
 // Defaults for Config.
@@ -75,6 +77,9 @@ type routeEntry struct {
 func New(cfg Config, keys *oauth.KeySet, secrets *oauth.Secrets, store Store, log *slog.Logger, clock func() time.Time) (*Gateway, error) {
 	if cfg.RouteCacheTTL <= 0 {
 		cfg.RouteCacheTTL = DefaultRouteCacheTTL
+	}
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = DefaultKeepAlive
 	}
 	if cfg.TokenCacheSize <= 0 {
 		cfg.TokenCacheSize = DefaultTokenCacheSize

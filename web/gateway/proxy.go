@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/oauth"
@@ -104,6 +105,9 @@ func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
 // away from the browser (they would be set on Latchkey's origin).
 func (g *Gateway) modifyResponse(resp *http.Response) error {
 	resp.Header.Del("Set-Cookie")
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") && g.cfg.KeepAlive > 0 {
+		resp.Body = newKeepAliveBody(resp.Body, g.cfg.KeepAlive)
+	}
 	info, _ := resp.Request.Context().Value(proxyInfoKey{}).(proxyInfo)
 	sid := resp.Header.Get("Mcp-Session-Id")
 	ctx := resp.Request.Context()

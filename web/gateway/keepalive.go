@@ -1,0 +1,87 @@
+package gateway
+
+import (
+	"bytes"
+	"io"
+	"time"
+)
+
+// DefaultKeepAlive is how long an SSE stream may stay silent before the
+// gateway sends a comment, so idle-killing proxies and clients (Cursor drops
+// idle streams after ~5 min) keep the stream (TR-14).
+const DefaultKeepAlive = 15 * time.Second
+
+// keepAliveBody relays an upstream SSE body and, when the upstream has been
+// silent for interval at an event boundary, yields an SSE comment instead.
+// Comments never split an event: they are only sent after a blank line.
+type keepAliveBody struct {
+	src      io.ReadCloser
+	interval time.Duration
+	chunks   chan chunk
+	pending  []byte
+	boundary bool // the bytes relayed so far end with an event boundary
+	done     chan struct{}
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+func newKeepAliveBody(src io.ReadCloser, interval time.Duration) *keepAliveBody {
+	k := &keepAliveBody{src: src, interval: interval, chunks: make(chan chunk), boundary: true, done: make(chan struct{})}
+	go k.pump()
+	return k
+}
+
+// pump reads the upstream in its own goroutine so Read can time out.
+func (k *keepAliveBody) pump() {
+	for {
+		buf := make([]byte, 32<<10)
+		n, err := k.src.Read(buf)
+		select {
+		case k.chunks <- chunk{buf[:n], err}:
+		case <-k.done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (k *keepAliveBody) Read(p []byte) (int, error) {
+	if len(k.pending) == 0 {
+		timer := time.NewTimer(k.interval)
+		defer timer.Stop()
+		for len(k.pending) == 0 {
+			select {
+			case c := <-k.chunks:
+				if len(c.b) > 0 {
+					k.pending = c.b
+					k.boundary = bytes.HasSuffix(c.b, []byte("\n\n")) || bytes.HasSuffix(c.b, []byte("\r\n\r\n"))
+				}
+				if c.err != nil && len(k.pending) == 0 {
+					return 0, c.err
+				}
+			case <-timer.C:
+				if k.boundary {
+					return copy(p, ": keep-alive\n\n"), nil
+				}
+				timer.Reset(k.interval)
+			}
+		}
+	}
+	n := copy(p, k.pending)
+	k.pending = k.pending[n:]
+	return n, nil
+}
+
+func (k *keepAliveBody) Close() error {
+	select {
+	case <-k.done:
+	default:
+		close(k.done)
+	}
+	return k.src.Close()
+}

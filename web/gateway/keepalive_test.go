@@ -1,0 +1,47 @@
+package gateway
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowReader yields its parts with a pause before each.
+type slowReader struct {
+	parts []string
+	pause time.Duration
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(s.parts) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(s.pause)
+	n := copy(p, s.parts[0])
+	s.parts = s.parts[1:]
+	return n, nil
+}
+
+func (s *slowReader) Close() error { return nil }
+
+// TestKeepAliveComments: silence at an event boundary yields comments, never
+// inside an event, and the upstream's bytes pass through unchanged.
+func TestKeepAliveComments(t *testing.T) {
+	t.Parallel()
+	src := &slowReader{parts: []string{"id: 1\ndata: a\n\n", "id: 2\ndata: b", "\n\n"}, pause: 60 * time.Millisecond}
+	got, err := io.ReadAll(newKeepAliveBody(src, 20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(got)
+	if strings.ReplaceAll(out, ": keep-alive\n\n", "") != "id: 1\ndata: a\n\nid: 2\ndata: b\n\n" {
+		t.Fatalf("relayed %q: upstream bytes changed", out)
+	}
+	if !strings.Contains(out, "data: a\n\n: keep-alive\n\n") {
+		t.Fatalf("no comment at the silent boundary: %q", out)
+	}
+	if strings.Contains(out, "data: b: keep-alive") || strings.Contains(out, "data: b\n: keep") {
+		t.Fatalf("a comment split an event: %q", out)
+	}
+}
