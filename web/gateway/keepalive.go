@@ -19,7 +19,8 @@ type keepAliveBody struct {
 	interval time.Duration
 	chunks   chan chunk
 	pending  []byte
-	boundary bool // the bytes relayed so far end with an event boundary
+	boundary bool  // the bytes relayed so far end with an event boundary
+	err      error // the upstream's final error, returned once pending is drained
 	done     chan struct{}
 }
 
@@ -51,6 +52,9 @@ func (k *keepAliveBody) pump() {
 }
 
 func (k *keepAliveBody) Read(p []byte) (int, error) {
+	if len(k.pending) == 0 && k.err != nil {
+		return 0, k.err
+	}
 	if len(k.pending) == 0 {
 		timer := time.NewTimer(k.interval)
 		defer timer.Stop()
@@ -61,8 +65,13 @@ func (k *keepAliveBody) Read(p []byte) (int, error) {
 					k.pending = c.b
 					k.boundary = bytes.HasSuffix(c.b, []byte("\n\n")) || bytes.HasSuffix(c.b, []byte("\r\n\r\n"))
 				}
-				if c.err != nil && len(k.pending) == 0 {
-					return 0, c.err
+				if c.err != nil {
+					// A read may return data and io.EOF together: relay the
+					// data first, then the error, never wait for more.
+					k.err = c.err
+					if len(k.pending) == 0 {
+						return 0, c.err
+					}
 				}
 			case <-timer.C:
 				if k.boundary {

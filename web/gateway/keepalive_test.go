@@ -45,3 +45,36 @@ func TestKeepAliveComments(t *testing.T) {
 		t.Fatalf("a comment split an event: %q", out)
 	}
 }
+
+// eofWithData returns its last bytes together with io.EOF, as http bodies may.
+type eofWithData struct{ s string }
+
+func (e *eofWithData) Read(p []byte) (int, error) {
+	n := copy(p, e.s)
+	e.s = e.s[n:]
+	if e.s == "" {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (e *eofWithData) Close() error { return nil }
+
+// TestKeepAliveEndsWithDataAndEOF: a final read that carries data and io.EOF
+// ends the stream at once instead of idling on keep-alive comments.
+func TestKeepAliveEndsWithDataAndEOF(t *testing.T) {
+	t.Parallel()
+	done := make(chan string, 1)
+	go func() {
+		got, _ := io.ReadAll(newKeepAliveBody(&eofWithData{s: "data: x\n\n"}, 10*time.Millisecond))
+		done <- string(got)
+	}()
+	select {
+	case got := <-done:
+		if got != "data: x\n\n" {
+			t.Fatalf("relayed %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("stream did not end after the upstream's EOF")
+	}
+}
