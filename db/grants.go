@@ -102,15 +102,24 @@ func (s *Store) TouchGrant(ctx context.Context, id string, at time.Time) error {
 	return wrapErr(err, "touch grant %q", id)
 }
 
-// RevokeGrant sets RevokedAt unless it is already set. Revoking a revoked or
-// unknown grant is not an error, so revocation can be retried freely.
+// RevokeGrant sets RevokedAt unless it is already set, and records the
+// revocation in the log replicas follow, in one transaction. Revoking a
+// revoked or unknown grant is not an error, so revocation can be retried.
 func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) error {
 	if validKey(id) != nil {
 		return nil
 	}
-	_, err := s.db.NewUpdate().Model((*grantRow)(nil)).
-		Set("revoked_at = ?", toDB(at)).Where("id = ?", id).Where("revoked_at IS NULL").Exec(ctx)
-	return wrapErr(err, "revoke grant %q", id)
+	return s.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
+		res, err := tx.(*Store).db.NewUpdate().Model((*grantRow)(nil)).
+			Set("revoked_at = ?", toDB(at)).Where("id = ?", id).Where("revoked_at IS NULL").Exec(ctx)
+		if err != nil {
+			return wrapErr(err, "revoke grant %q", id)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return tx.RecordRevocation(ctx, &oauth.Revocation{Kind: oauth.RevokedGrant, Ref: id, CreatedAt: at, ExpiresAt: at.Add(oauth.MaxAccessTokenTTL)})
+	})
 }
 
 func refreshTokenFromDomain(t *oauth.RefreshToken) (*refreshTokenRow, error) {

@@ -17,6 +17,9 @@ const (
 	DefaultCodeTTL         = 60 * time.Second    // LX-12: codes live at most 60 s
 	DefaultAuthRequestTTL  = 10 * time.Minute
 	DefaultKeyRotationKeep = DefaultAccessTokenTTL + time.Minute
+	// MaxAccessTokenTTL caps access-token lifetimes; revocation entries are
+	// kept this long, since no access token outlives it.
+	MaxAccessTokenTTL = 24 * time.Hour
 )
 
 // Config is the authorization server's configuration, filled in by cmd.
@@ -58,7 +61,7 @@ func (c Config) Validate() error {
 	if c.CodeTTL > DefaultCodeTTL {
 		return fmt.Errorf("oauth: code lifetime %s exceeds %s", c.CodeTTL, DefaultCodeTTL)
 	}
-	if c.AccessTokenTTL > 24*time.Hour {
+	if c.AccessTokenTTL > MaxAccessTokenTTL {
 		return errors.New("oauth: access token lifetime above 24h; tokens must be short-lived (AS-16)")
 	}
 	return nil

@@ -68,12 +68,24 @@ type GrantStore interface {
 	// ListGrants lists grants, filtered by user and/or client ID when not "".
 	ListGrants(ctx context.Context, userID, clientID string) ([]*Grant, error)
 	TouchGrant(ctx context.Context, id string, at time.Time) error
-	// RevokeGrant sets RevokedAt once; revoking a revoked or unknown grant is not an error.
+	// RevokeGrant sets RevokedAt once and records a RevokedGrant entry in the
+	// revocation log; revoking a revoked or unknown grant is not an error.
 	RevokeGrant(ctx context.Context, id string, at time.Time) error
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
 	// UseRefreshToken marks the token used in one atomic statement and returns it.
 	// A token used before returns the token and ErrAlreadyUsed; unknown: ErrNotFound.
 	UseRefreshToken(ctx context.Context, hash string, at time.Time) (*RefreshToken, error)
+}
+
+// RevocationStore keeps the revocation log (see Revocation).
+type RevocationStore interface {
+	// RecordRevocation appends an entry and sets its Seq.
+	RecordRevocation(ctx context.Context, r *Revocation) error
+	// ListRevocations returns entries with Seq > after that have not expired
+	// at now, in Seq order, at most limit of them.
+	ListRevocations(ctx context.Context, after int64, now time.Time, limit int) ([]*Revocation, error)
+	// DeleteExpiredRevocations removes entries expired at now.
+	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int, error)
 }
 
 // ConsentStore keeps remembered consents.
@@ -102,6 +114,7 @@ type Store interface {
 	GrantStore
 	ConsentStore
 	KeyStore
+	RevocationStore
 	// InTx runs fn in one transaction with a Store bound to it; fn's error rolls back.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
 	// Ping reports whether the database is reachable.

@@ -168,6 +168,29 @@ type RefreshToken struct {
 	UsedAt    *time.Time // set when rotated; a second use revokes the family
 }
 
+// RevocationKind says what a revocation entry takes away.
+type RevocationKind string
+
+// Revocation kinds.
+const (
+	RevokedGrant  RevocationKind = "grant"  // every token of one grant
+	RevokedToken  RevocationKind = "token"  // one access token, by jti
+	RevokedUser   RevocationKind = "user"   // every token of one user
+	RevokedClient RevocationKind = "client" // every token of one client
+)
+
+// Revocation is one entry in the revocation log every replica follows, so a
+// token revoked anywhere is refused everywhere, including from caches.
+// Seq orders entries; ExpiresAt is when the entry stops mattering (the last
+// access token it can concern has expired).
+type Revocation struct {
+	Seq       int64
+	Kind      RevocationKind
+	Ref       string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // Consent records what a user approved for a client on a route.
 type Consent struct {
 	UserID    string

@@ -51,6 +51,7 @@ type env struct {
 	clock    *testClock
 	user     *oauth.User
 	password string
+	logs     *lockedBuffer // everything the server logged
 }
 
 type envOpts struct {
@@ -79,10 +80,12 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &lockedBuffer{}
+	var logTo io.Writer = logs
 	if testing.Verbose() {
-		log = slog.New(web.NewLogHandler(slog.NewTextHandler(testWriter{t}, nil)))
+		logTo = io.MultiWriter(logs, testWriter{t})
 	}
+	log := slog.New(web.NewLogHandler(slog.NewTextHandler(logTo, nil)))
 	p, err := oauth.New(oauth.Config{Issuer: issuer, AllowRegistration: !o.disableRegistration}, store, keys,
 		oauth.WithClock(clock.Now), oauth.WithLogger(log))
 	if err != nil {
@@ -93,7 +96,7 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Addr: ts.Listener.Addr().String(), Issuer: issuer}, web.Deps{
+	srv, err := web.New(web.Config{Addr: ts.Listener.Addr().String(), Issuer: issuer, RevocationPoll: 20 * time.Millisecond}, web.Deps{
 		Provider: p, Store: store, Secrets: secrets, Hasher: hasher, Assets: assets, Log: log, Clock: clock.Now,
 	})
 	if err != nil {
@@ -102,8 +105,11 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
+	bg, stopBackground := context.WithCancel(ctx)
+	t.Cleanup(stopBackground)
+	go srv.RunBackground(bg)
 
-	e := &env{t: t, srv: ts, issuer: issuer, store: store, provider: p, clock: clock, password: "correct horse battery"}
+	e := &env{t: t, srv: ts, issuer: issuer, store: store, provider: p, clock: clock, password: "correct horse battery", logs: logs}
 	hash, err := hasher.Hash(ctx, e.password)
 	if err != nil {
 		t.Fatal(err)

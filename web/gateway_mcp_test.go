@@ -10,7 +10,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/latchkey/latchkey/db/dbtest"
-	"github.com/latchkey/latchkey/web/gateway/demo"
 )
 
 // bearerTransport adds the access token to every request, as MCP clients
@@ -35,12 +34,7 @@ func TestGatewayGoSDKEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	e := newEnv(t, dbtest.SQLite(t))
-	upstream, stop, err := demo.Listen(ctx, "127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	e.addRoute("demo", upstream, "tools:read", "tools:call")
+	e.addRoute("demo", e.demoUpstream(ctx), "tools:read", "tools:call")
 	reg := e.registerPublic(cb)
 	code, verifier := e.codeFlow(reg.ClientID, cb, "demo", "")
 	_, tok := e.exchange(reg.ClientID, code, cb, verifier)

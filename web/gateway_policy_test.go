@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -67,6 +68,10 @@ func TestGatewayStepUp(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(www, `error="insufficient_scope"`) ||
 		!strings.Contains(www, `scope="vault:read vault:delete"`) || !strings.Contains(www, "resource_metadata=") || up.hits.Load() != hits {
 		t.Fatalf("step-up needed: %d %q; want 403 insufficient_scope with granted+needed and nothing upstream", resp.StatusCode, www)
+	}
+	// RS-16: the elevation is logged with the request's correlation id.
+	if !regexp.MustCompile(`msg="gateway: step-up required" route=vault user_id=usr_alice needed=vault:delete request_id=\S+`).MatchString(e.logs.String()) {
+		t.Fatalf("no step-up log line with a request id:\n%s", e.logs.String())
 	}
 
 	ap = e.authParams(reg.ClientID, cb, "vault", "vault:read vault:delete")

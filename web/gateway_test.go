@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/static"
 	"github.com/latchkey/latchkey/web"
+	"github.com/latchkey/latchkey/web/gateway/demo"
 )
 
 // echoUpstream records what reaches it and hands out session ids on
@@ -42,6 +43,16 @@ func newEchoUpstream(t testing.TB) *echoUpstream {
 	return u
 }
 
+// echoEnv is a Latchkey with route "echo" in front of an echoUpstream and a
+// valid token for alice on it.
+func echoEnv(t *testing.T, s web.Store) (*env, *echoUpstream, string) {
+	e := newEnv(t, s)
+	up := newEchoUpstream(t)
+	e.addRoute("echo", up.srv.URL+"/mcp")
+	tok, _ := e.mintToken(e.user.ID, "echo", "")
+	return e, up, tok
+}
+
 func (e *env) addRoute(name, upstream string, scopes ...string) {
 	e.t.Helper()
 	if err := e.store.CreateRoute(context.Background(), &oauth.Route{Name: name, Upstream: upstream, Title: name, Scopes: scopes, CreatedAt: e.clock.Now()}); err != nil {
@@ -65,6 +76,31 @@ func (e *env) mintToken(userID, route, scope string) (token, grantID string) {
 		e.t.Fatal(err)
 	}
 	return tok, g.ID
+}
+
+// preflight sends a browser's CORS preflight for a POST to the route.
+func (e *env) preflight(route string) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodOptions, e.resource(route), nil)
+	req.Header.Set("Origin", e.issuer)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// demoUpstream starts the Go SDK demo MCP server on loopback for one test.
+func (e *env) demoUpstream(ctx context.Context) string {
+	e.t.Helper()
+	u, stop, err := demo.Listen(ctx, "127.0.0.1:0", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(stop)
+	return u
 }
 
 func (e *env) mcpPost(route, token string, hdr map[string]string) *http.Response {
@@ -174,10 +210,7 @@ func TestGatewayTokenValidation(t *testing.T) {
 // TestGatewayOrigin: TR-2 — a foreign Origin is refused before anything else.
 func TestGatewayOrigin(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, dbtest.SQLite(t))
-	up := newEchoUpstream(t)
-	e.addRoute("echo", up.srv.URL+"/mcp")
-	good, _ := e.mintToken(e.user.ID, "echo", "")
+	e, up, good := echoEnv(t, dbtest.SQLite(t))
 	resp := e.mcpPost("echo", good, map[string]string{"Origin": "https://evil.example"})
 	b := body(t, resp)
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(b, `"jsonrpc":"2.0"`) || up.hits.Load() != 0 {
@@ -189,11 +222,7 @@ func TestGatewayOrigin(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
 		t.Fatalf("allowed Origin without token: %d %v", resp.StatusCode, resp.Header)
 	}
-	req, _ := http.NewRequest(http.MethodOptions, e.issuer+"/mcp/echo", nil)
-	req.Header.Set("Origin", e.issuer)
-	req.Header.Set("Access-Control-Request-Method", "POST")
-	resp, _ = http.DefaultClient.Do(req)
-	resp.Body.Close()
+	resp = e.preflight("echo")
 	if resp.StatusCode != http.StatusNoContent || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Mcp-Session-Id") {
 		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
@@ -264,11 +293,14 @@ func (e *env) replica() http.Handler {
 		e.t.Fatal(err)
 	}
 	assets, _ := static.New()
-	srv, err := web.New(web.Config{Addr: "127.0.0.1:0", Issuer: e.issuer}, web.Deps{Provider: p, Store: e.store, Secrets: secrets,
+	srv, err := web.New(web.Config{Addr: "127.0.0.1:0", Issuer: e.issuer, RevocationPoll: 20 * time.Millisecond}, web.Deps{Provider: p, Store: e.store, Secrets: secrets,
 		Hasher: oauth.NewHasher(oauth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, 1), Assets: assets, Clock: e.clock.Now})
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	bg, stop := context.WithCancel(ctx)
+	e.t.Cleanup(stop)
+	go srv.RunBackground(bg)
 	return srv.Handler()
 }
 

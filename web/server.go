@@ -35,6 +35,9 @@ type Config struct {
 	// AllowedOrigins are browser origins besides the issuer's that may call
 	// the MCP gateway (TR-2), e.g. the MCP Inspector's.
 	AllowedOrigins []string
+	// RevocationPoll is how often this replica reads the revocation log
+	// (gateway.DefaultRevocationPoll when zero).
+	RevocationPoll time.Duration
 }
 
 // Validate fails fast on a bad configuration.
@@ -124,6 +127,13 @@ func New(cfg Config, d Deps) (*Server, error) {
 // Handler is the complete HTTP handler, middleware included.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// RunBackground runs this replica's background work until ctx ends:
+// following the revocation log. Serve runs it; tests that use Handler
+// directly start it themselves.
+func (s *Server) RunBackground(ctx context.Context) {
+	s.gateway.WatchRevocations(ctx, s.cfg.RevocationPoll)
+}
+
 // Serve listens on cfg.Addr until ctx is done, then drains in-flight
 // requests for up to shutdownGrace (SIGTERM handling lives in cmd).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -135,6 +145,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go s.RunBackground(bg)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

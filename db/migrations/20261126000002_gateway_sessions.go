@@ -2,10 +2,8 @@ package migrations
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
 )
 
@@ -27,18 +25,7 @@ func gatewaySessionsUp(ctx context.Context, db *bun.DB) error {
 	)`,
 		`CREATE INDEX IF NOT EXISTS gateway_sessions_created_at ON gateway_sessions (created_at)`,
 	}
-	sqlite := db.Dialect().Name() == dialect.SQLite
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		for _, s := range stmts {
-			if sqlite {
-				s = pgToSQLite(s)
-			}
-			if _, err := tx.ExecContext(ctx, s); err != nil {
-				return fmt.Errorf("gateway_sessions: %w", err)
-			}
-		}
-		return nil
-	})
+	return execAll(ctx, db, "gateway_sessions", stmts)
 }
 
 func gatewaySessionsDown(ctx context.Context, db *bun.DB) error {

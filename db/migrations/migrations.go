@@ -34,6 +34,7 @@ func New() *migrate.Migrations {
 		register20261125000001,
 		register20261126000001,
 		register20261126000002,
+		register20261126000003,
 	} {
 		if err := register(ms); err != nil {
 			panic(fmt.Sprintf("migrations: register: %v", err)) // a programmer error in this package
@@ -137,4 +138,21 @@ func Status(ctx context.Context, db *bun.DB) (migrate.MigrationSlice, error) {
 		return nil, fmt.Errorf("migrations: status: %w", err)
 	}
 	return ms, nil
+}
+
+// execAll runs DDL statements written for Postgres in one transaction,
+// translated for SQLite where needed; what names the migration in errors.
+func execAll(ctx context.Context, db *bun.DB, what string, stmts []string) error {
+	sqlite := db.Dialect().Name() == dialect.SQLite
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, s := range stmts {
+			if sqlite {
+				s = pgToSQLite(s)
+			}
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+		}
+		return nil
+	})
 }

@@ -18,7 +18,7 @@ import (
 // tables are the tables the migrations create.
 func tables() []string {
 	return []string{"users", "clients", "routes", "auth_requests", "codes", "grants",
-		"refresh_tokens", "consents", "signing_keys"}
+		"refresh_tokens", "consents", "signing_keys", "gateway_sessions", "revocations"}
 }
 
 func TestNew(t *testing.T) {
@@ -107,7 +107,7 @@ func TestMigrateWaitsForLockAndForceUnlock(t *testing.T) {
 			if err := migrate.NewMigrator(bdb, migrations.New()).Lock(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second) // long enough for the advisory lock under load
 			defer cancel()
 			err := migrations.Migrate(ctx, bdb)
 			if err == nil || !strings.Contains(err.Error(), "ForceUnlock") {

@@ -35,6 +35,7 @@ func (g *Gateway) verify(ctx context.Context, raw, route string) (*oauth.AccessC
 	if c, u := g.tokens.get(key, aud, now); c != nil {
 		return c, u, nil
 	}
+	gen := g.tokens.generation()
 	c, err := g.keys.VerifyAccessToken(raw, g.cfg.Issuer, aud, now)
 	if err != nil {
 		return nil, nil, errors.Join(errBadToken, err)
@@ -56,9 +57,6 @@ func (g *Gateway) verify(ctx context.Context, raw, route string) (*oauth.AccessC
 		return nil, nil, err
 	}
 	u.PasswordHash = "" // the cache keeps only what policy needs
-	g.tokens.put(key, aud, c, u, now)
+	g.tokens.put(key, aud, c, u, now, gen)
 	return c, u, nil
 }
-
-// RevokeGrant drops a revoked grant's tokens from this replica's cache.
-func (g *Gateway) RevokeGrant(grantID string) { g.tokens.evictGrant(grantID) }

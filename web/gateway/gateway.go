@@ -28,6 +28,8 @@ type Store interface {
 	BindSession(ctx context.Context, route, sessionHash, userID string, at time.Time) error
 	SessionOwner(ctx context.Context, route, sessionHash string) (string, error)
 	DeleteSession(ctx context.Context, route, sessionHash string) error
+	// The revocation log every replica follows (see WatchRevocations).
+	ListRevocations(ctx context.Context, after int64, now time.Time, limit int) ([]*oauth.Revocation, error)
 }
 
 // Config configures the gateway.

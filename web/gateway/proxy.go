@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -31,6 +32,7 @@ type proxyInfo struct {
 	route string
 	user  string
 	rest  string
+	base  string // the route's upstream path
 }
 
 func (g *Gateway) newUpstreamProxy(r *oauth.Route) (*upstreamProxy, error) {
@@ -71,6 +73,7 @@ func (g *Gateway) newUpstreamProxy(r *oauth.Route) (*upstreamProxy, error) {
 		FlushInterval:  -1, // stream SSE and JSON unbuffered (TR-5)
 		ModifyResponse: g.modifyResponse,
 		ErrorHandler:   g.upstreamError,
+		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
 	return p, nil
 }
@@ -105,12 +108,26 @@ func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
 // away from the browser (they would be set on Latchkey's origin).
 func (g *Gateway) modifyResponse(resp *http.Response) error {
 	resp.Header.Del("Set-Cookie")
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") && g.cfg.KeepAlive > 0 {
-		resp.Body = newKeepAliveBody(resp.Body, g.cfg.KeepAlive)
-	}
 	info, _ := resp.Request.Context().Value(proxyInfoKey{}).(proxyInfo)
 	sid := resp.Header.Get("Mcp-Session-Id")
 	ctx := resp.Request.Context()
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		// A GET stream outside any Streamable HTTP session is the legacy
+		// HTTP+SSE transport: its endpoint event needs rewriting (TR-12).
+		if resp.Request.Method == http.MethodGet && sid == "" && resp.Request.Header.Get("Mcp-Session-Id") == "" {
+			reqURL, base := resp.Request.URL, info.base
+			resp.Body = newEndpointRewriter(resp.Body, func(data string) (string, error) {
+				u, err := g.legacyEndpoint(ctx, info, reqURL, base, data)
+				if err != nil {
+					g.log.WarnContext(ctx, "gateway: legacy SSE endpoint not published", slog.String("route", info.route), slog.String("error", err.Error()))
+				}
+				return u, err
+			})
+		}
+		if g.cfg.KeepAlive > 0 {
+			resp.Body = newKeepAliveBody(resp.Body, g.cfg.KeepAlive)
+		}
+	}
 	switch {
 	case resp.Request.Method == http.MethodDelete && resp.StatusCode < 300:
 		g.endSession(ctx, info.route, resp.Request.Header.Get("Mcp-Session-Id"))

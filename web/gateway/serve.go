@@ -75,8 +75,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// RS-15, TR-10: a session belongs to the user who created it; an unknown
-	// or foreign id is "not found", so the client re-initializes.
+	// or foreign id is "not found", so the client re-initializes. Legacy
+	// HTTP+SSE sessions travel in the query and follow the same rule (TR-12).
+	sessions := legacyKeys(r.URL.Query())
 	if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
+		sessions = append(sessions, sid)
+	}
+	for _, sid := range sessions {
 		owner, known, err := g.sessionOwner(ctx, name, sid)
 		if err != nil {
 			g.log.ErrorContext(ctx, "gateway: session lookup", "error", err)
@@ -92,7 +97,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := r.PathValue("rest"); p != "" {
 		rest = "/" + p
 	}
-	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest})))
+	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest, base: e.proxy.target.Path})))
 }
 
 // allowed applies the route's policy to the token's user.

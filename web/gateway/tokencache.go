@@ -16,6 +16,9 @@ type tokenCache struct {
 	mu  sync.Mutex
 	max int
 	m   map[[32]byte]cachedToken
+	// gen counts evictions. A verification that started before an eviction
+	// may have read a grant just before its revocation: put refuses it.
+	gen uint64
 }
 
 type cachedToken struct {
@@ -46,9 +49,20 @@ func (c *tokenCache) get(key [32]byte, aud string, now time.Time) (*oauth.Access
 	return e.claims, e.user
 }
 
-func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, user *oauth.User, now time.Time) {
+// generation is read before a verification's database reads.
+func (c *tokenCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put caches a verified token unless an eviction happened since gen.
+func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, user *oauth.User, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.m) >= c.max {
 		for k, e := range c.m {
 			if !now.Before(e.exp) {
@@ -65,13 +79,29 @@ func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, u
 	c.m[key] = cachedToken{claims: claims, user: user, aud: aud, exp: claims.Expiry.Time()}
 }
 
-// evictGrant drops every cached token of a grant (on revocation).
-func (c *tokenCache) evictGrant(grantID string) {
+// evict drops every cached token a revocation entry concerns.
+func (c *tokenCache) evict(r *oauth.Revocation) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for k, e := range c.m {
-		if e.claims.GrantID == grantID {
+		if revokes(r, e.claims) {
 			delete(c.m, k)
 		}
 	}
+}
+
+// revokes reports whether entry r applies to a token with these claims.
+func revokes(r *oauth.Revocation, c *oauth.AccessClaims) bool {
+	switch r.Kind {
+	case oauth.RevokedGrant:
+		return c.GrantID == r.Ref
+	case oauth.RevokedToken:
+		return c.ID == r.Ref
+	case oauth.RevokedUser:
+		return c.Subject == r.Ref
+	case oauth.RevokedClient:
+		return c.ClientID == r.Ref
+	}
+	return true // an unknown kind: be safe, drop everything
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) oauth.Store) {
 		{"Grant/RoundTrip", testGrantRoundTrip},
 		{"Grant/List", testGrantList},
 		{"Grant/TouchAndRevoke", testGrantTouchAndRevoke},
+		{"Revocation/Log", testRevocationLog},
 		{"RefreshToken/Use", testRefreshTokenUse},
 		{"RefreshToken/UseConcurrent", testRefreshTokenUseConcurrent},
 		{"Consent/Upsert", testConsentUpsert},

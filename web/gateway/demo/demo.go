@@ -86,3 +86,12 @@ func orDiscard(log *slog.Logger) *slog.Logger {
 	}
 	return log
 }
+
+// NewSSEServer returns the same tools over the legacy HTTP+SSE transport of
+// MCP 2024-11-05 (GET opens a stream whose "endpoint" event names the
+// ?sessionid= URL to POST to), for testing the gateway against old servers.
+func NewSSEServer(log *slog.Logger) http.Handler {
+	log = orDiscard(log)
+	s := newMCPServer(log)
+	return mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return s }, nil)
+}

@@ -1,0 +1,67 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/db"
+	"github.com/latchkey/latchkey/db/dbtest"
+)
+
+// revocationBound is the documented propagation bound (docs/gateway.md):
+// the tests run the poller every 20 ms, production every 500 ms.
+const revocationBound = 2 * time.Second
+
+// TestGatewayRevokedWhileCached: a token already in the verified-token cache
+// is refused once its grant is revoked, on this replica and on another one
+// sharing the database, without a database read per request.
+func TestGatewayRevokedWhileCached(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		e := newEnv(t, s)
+		up := newEchoUpstream(t)
+		e.addRoute("echo", up.srv.URL+"/mcp")
+		tok, grant := e.mintToken(e.user.ID, "echo", "")
+		other := e.replica()
+		callOther := func() int {
+			req := httptest.NewRequest(http.MethodPost, e.resource("echo"), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			rec := httptest.NewRecorder()
+			other.ServeHTTP(rec, req)
+			return rec.Code
+		}
+		for range 3 { // now cached on both replicas
+			resp := e.mcpPost("echo", tok, nil)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || callOther() != http.StatusOK {
+				t.Fatalf("before revocation: %d here", resp.StatusCode)
+			}
+		}
+		revoked := time.Now()
+		if err := e.store.RevokeGrant(context.Background(), grant, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		var here, there time.Duration
+		for here == 0 || there == 0 {
+			if time.Since(revoked) > revocationBound {
+				t.Fatalf("revoked token still accepted after %s (here refused after %s, other replica after %s)", revocationBound, here, there)
+			}
+			if here == 0 {
+				resp := e.mcpPost("echo", tok, nil)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusUnauthorized {
+					here = time.Since(revoked)
+				}
+			}
+			if there == 0 && callOther() == http.StatusUnauthorized {
+				there = time.Since(revoked)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Logf("revocation enforced after %s here, %s on the other replica (poll 20 ms)", here, there)
+	})
+}
