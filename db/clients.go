@@ -9,7 +9,8 @@ import (
 
 func clientFromDomain(c *oauth.Client) (*clientRow, error) {
 	if err := checkNUL(c.ID, c.SecretHash, c.Name, c.TokenEndpointAuthMethod, c.Scope,
-		c.ClientURI, c.LogoURI, c.SoftwareID, c.SoftwareVersion, c.Source); err != nil {
+		c.ClientURI, c.LogoURI, c.SoftwareID, c.SoftwareVersion, c.Source, c.JWKSURI, c.JWKS,
+		c.RegistrationTokenHash, c.RegisteredFrom); err != nil {
 		return nil, err
 	}
 	if err := checkNULLists(c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.Contacts); err != nil {
@@ -30,6 +31,10 @@ func clientFromDomain(c *oauth.Client) (*clientRow, error) {
 		SoftwareID:              c.SoftwareID,
 		SoftwareVersion:         c.SoftwareVersion,
 		Source:                  c.Source,
+		JWKSURI:                 c.JWKSURI,
+		JWKS:                    c.JWKS,
+		RegistrationTokenHash:   c.RegistrationTokenHash,
+		RegisteredFrom:          c.RegisteredFrom,
 		Disabled:                c.Disabled,
 		CreatedAt:               toDB(c.CreatedAt),
 		LastUsedAt:              toDBPtr(c.LastUsedAt),
@@ -52,6 +57,10 @@ func (r *clientRow) toDomain() *oauth.Client {
 		SoftwareID:              r.SoftwareID,
 		SoftwareVersion:         r.SoftwareVersion,
 		Source:                  r.Source,
+		JWKSURI:                 r.JWKSURI,
+		JWKS:                    r.JWKS,
+		RegistrationTokenHash:   r.RegistrationTokenHash,
+		RegisteredFrom:          r.RegisteredFrom,
 		Disabled:                r.Disabled,
 		CreatedAt:               fromDB(r.CreatedAt),
 		LastUsedAt:              fromDBPtr(r.LastUsedAt),
@@ -103,7 +112,7 @@ func (s *Store) UpdateClient(ctx context.Context, c *oauth.Client) error {
 		err = checkAffected(s.db.NewUpdate().Model(row).Column(
 			"secret_hash", "name", "redirect_uris", "grant_types", "response_types",
 			"token_endpoint_auth_method", "scope", "client_uri", "logo_uri", "contacts",
-			"software_id", "software_version", "source", "disabled",
+			"software_id", "software_version", "source", "disabled", "jwks_uri", "jwks", "registration_token_hash",
 		).WherePK().Exec(ctx))
 	}
 	return wrapErr(err, "update client %q", c.ID)

@@ -114,6 +114,10 @@ type clientRow struct {
 	SoftwareID              string     `bun:"software_id"`
 	SoftwareVersion         string     `bun:"software_version"`
 	Source                  string     `bun:"source"`
+	JWKSURI                 string     `bun:"jwks_uri"`
+	JWKS                    string     `bun:"jwks"`
+	RegistrationTokenHash   string     `bun:"registration_token_hash"`
+	RegisteredFrom          string     `bun:"registered_from"`
 	Disabled                bool       `bun:"disabled"`
 	CreatedAt               time.Time  `bun:"created_at"`
 	LastUsedAt              *time.Time `bun:"last_used_at"`

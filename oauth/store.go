@@ -88,6 +88,23 @@ type RevocationStore interface {
 	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int, error)
 }
 
+// TrustStore keeps settings (the trust policy's mode), the allowlist of
+// metadata-document domains, and used client-assertion jtis.
+type TrustStore interface {
+	GetSetting(ctx context.Context, name string) (string, error)
+	SetSetting(ctx context.Context, name, value string, at time.Time) error
+	ListTrustedDomains(ctx context.Context) ([]string, error)
+	AddTrustedDomain(ctx context.Context, domain string, at time.Time) error
+	RemoveTrustedDomain(ctx context.Context, domain string) error
+	// UseAssertion records a jti once; a repeat gives ErrAlreadyUsed.
+	UseAssertion(ctx context.Context, clientID, jti string, expires time.Time) error
+	DeleteExpiredAssertions(ctx context.Context, now time.Time) (int, error)
+	// CountUnusedClients / DeleteUnusedClients concern clients of a source
+	// that never completed a flow (LastUsedAt unset).
+	CountUnusedClients(ctx context.Context, source string) (int, error)
+	DeleteUnusedClients(ctx context.Context, source string, createdBefore time.Time) (int, error)
+}
+
 // ConsentStore keeps remembered consents.
 type ConsentStore interface {
 	GetConsent(ctx context.Context, userID, clientID, route string) (*Consent, error)
@@ -115,6 +132,7 @@ type Store interface {
 	ConsentStore
 	KeyStore
 	RevocationStore
+	TrustStore
 	// InTx runs fn in one transaction with a Store bound to it; fn's error rolls back.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
 	// Ping reports whether the database is reachable.

@@ -36,9 +36,17 @@ type Client struct {
 	SoftwareID              string
 	SoftwareVersion         string
 	Source                  string
-	Disabled                bool
-	CreatedAt               time.Time
-	LastUsedAt              *time.Time
+	// JWKSURI or JWKS (a JSON Web Key Set) hold the keys of a
+	// private_key_jwt client (RFC 7523, LX-5).
+	JWKSURI string
+	JWKS    string
+	// RegistrationTokenHash is the hash of the RFC 7592 registration access
+	// token of a dynamically registered client; RegisteredFrom its IP.
+	RegistrationTokenHash string
+	RegisteredFrom        string
+	Disabled              bool
+	CreatedAt             time.Time
+	LastUsedAt            *time.Time
 }
 
 // Public reports whether the client authenticates with "none".

@@ -35,6 +35,7 @@ func New() *migrate.Migrations {
 		register20261126000001,
 		register20261126000002,
 		register20261126000003,
+		register20261126000004,
 	} {
 		if err := register(ms); err != nil {
 			panic(fmt.Sprintf("migrations: register: %v", err)) // a programmer error in this package

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) oauth.Store) {
 		{"Grant/List", testGrantList},
 		{"Grant/TouchAndRevoke", testGrantTouchAndRevoke},
 		{"Revocation/Log", testRevocationLog},
+		{"Trust/Store", testTrustStore},
 		{"RefreshToken/Use", testRefreshTokenUse},
 		{"RefreshToken/UseConcurrent", testRefreshTokenUseConcurrent},
 		{"Consent/Upsert", testConsentUpsert},
