@@ -34,7 +34,11 @@ func (p *Provider) ParseAuthorize(ctx context.Context, params url.Values) (*Auth
 	if clientID == "" {
 		return nil, noRedirect(InvalidRequest("The request has no client_id."))
 	}
-	client, err := p.store.GetClient(ctx, clientID)
+	client, err := p.client(ctx, clientID)
+	var de *ClientDocumentError
+	if errors.As(err, &de) {
+		return nil, noRedirect(InvalidRequest(de.Error()))
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, noRedirect(InvalidRequest("The application (client_id) is not registered with this server."))
 	}

@@ -97,5 +97,5 @@ func (p *Provider) Deny(ctx context.Context, req *AuthRequest) (string, error) {
 
 // GetClient exposes client lookup to the pages.
 func (p *Provider) GetClient(ctx context.Context, id string) (*Client, error) {
-	return p.store.GetClient(ctx, id)
+	return p.client(ctx, id)
 }

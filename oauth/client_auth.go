@@ -13,6 +13,15 @@ import (
 func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (*Client, error) {
 	basicID, basicSecret, hasBasic := r.BasicAuth()
 	postID, postSecret := form.Get("client_id"), form.Get("client_secret")
+	if hasAssertion(form) {
+		if hasBasic || postSecret != "" {
+			return nil, InvalidRequest("Use one client authentication method, not several.")
+		}
+		if form.Get("client_assertion_type") != AssertionTypeJWTBearer || form.Get("client_assertion") == "" {
+			return nil, InvalidClient("client_assertion_type must be " + AssertionTypeJWTBearer + " with a client_assertion.")
+		}
+		return p.authenticateAssertion(ctx, form.Get("client_assertion"), postID)
+	}
 	var id, secret string
 	switch {
 	case hasBasic && postSecret != "":
@@ -42,14 +51,18 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	if id == "" {
 		return nil, fail("Client authentication failed: no client_id.")
 	}
-	c, err := p.store.GetClient(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	c, err := p.client(ctx, id)
+	var de *ClientDocumentError
+	switch {
+	case errors.As(err, &de):
+		return nil, fail(de.Error())
+	case errors.Is(err, ErrNotFound):
 		return nil, fail("Client authentication failed.")
-	}
-	if err != nil {
+	case err != nil:
 		return nil, ServerError(err)
 	}
-	if c.Disabled {
+	if c.Disabled || c.TokenEndpointAuthMethod == AuthPrivateKeyJWT {
+		// A key-holding client must prove it with an assertion.
 		return nil, fail("Client authentication failed.")
 	}
 	if c.Public() {

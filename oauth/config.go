@@ -22,12 +22,26 @@ const (
 	MaxAccessTokenTTL = 24 * time.Hour
 )
 
+// Client ID metadata document modes (Config.ClientMetadata).
+const (
+	ClientMetadataAdvertise = "advertise"
+	ClientMetadataAccept    = "accept"
+	ClientMetadataOff       = "off"
+)
+
 // Config is the authorization server's configuration, filled in by cmd.
 type Config struct {
 	// Issuer is the AS identifier, https (or http on a loopback host), no query or fragment.
 	Issuer string
 	// AllowRegistration enables and advertises RFC 7591 dynamic registration (LX-7).
 	AllowRegistration bool
+	// HideRegistration keeps an enabled registration endpoint out of the
+	// metadata (LX-7: advertising and accepting are separate switches).
+	HideRegistration bool
+	// ClientMetadata is how URL client IDs (client ID metadata documents)
+	// are handled: "advertise" (the default when empty) accepts and
+	// advertises them, "accept" accepts without advertising, "off" refuses.
+	ClientMetadata string
 	// StrictRedirects refuses private-use URI schemes (cursor://…) at registration (LX-3).
 	StrictRedirects bool
 	AccessTokenTTL  time.Duration
@@ -50,6 +64,9 @@ func (c Config) WithDefaults() Config {
 	def(&c.CodeTTL, DefaultCodeTTL)
 	def(&c.AuthRequestTTL, DefaultAuthRequestTTL)
 	c.Issuer = strings.TrimRight(c.Issuer, "/")
+	if c.ClientMetadata == "" {
+		c.ClientMetadata = ClientMetadataAdvertise
+	}
 	return c
 }
 
@@ -60,6 +77,11 @@ func (c Config) Validate() error {
 	}
 	if c.CodeTTL > DefaultCodeTTL {
 		return fmt.Errorf("oauth: code lifetime %s exceeds %s", c.CodeTTL, DefaultCodeTTL)
+	}
+	switch c.ClientMetadata {
+	case ClientMetadataAdvertise, ClientMetadataAccept, ClientMetadataOff:
+	default:
+		return fmt.Errorf("oauth: client metadata mode %q: want advertise, accept or off", c.ClientMetadata)
 	}
 	if c.AccessTokenTTL > MaxAccessTokenTTL {
 		return errors.New("oauth: access token lifetime above 24h; tokens must be short-lived (AS-16)")

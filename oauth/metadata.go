@@ -26,6 +26,10 @@ type Metadata struct {
 	SubjectTypesSupported []string `json:"subject_types_supported"`
 	// RFC 8707 is honoured: tokens are bound to the requested resource.
 	ResourceIndicatorsSupported bool `json:"resource_indicators_supported"`
+	// RFC 7523 client assertions (LX-5).
+	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	// Client ID metadata documents (AS-5); absent unless advertised (LX-7).
+	ClientIDMetadataDocumentSupported bool `json:"client_id_metadata_document_supported,omitempty"`
 }
 
 // ScopeOfflineAccess is accepted and advertised (LX-6; ChatGPT asks for it).
@@ -59,13 +63,15 @@ func (p *Provider) BuildMetadata(r *http.Request) (*Metadata, error) {
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
 		GrantTypesSupported:               []string{GrantAuthorizationCode, GrantRefreshToken},
-		TokenEndpointAuthMethodsSupported: []string{AuthNone, AuthClientSecretBasic, AuthClientSecretPost},
+		TokenEndpointAuthMethodsSupported: []string{AuthNone, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
 		CodeChallengeMethodsSupported:     []string{PKCEMethodS256},
 		AuthorizationResponseISSParameterSupported: true,
 		SubjectTypesSupported:                      []string{"public"},
 		ResourceIndicatorsSupported:                true,
+		TokenEndpointAuthSigningAlgValuesSupported: assertionAlgs(),
+		ClientIDMetadataDocumentSupported:          p.cfg.ClientMetadata == ClientMetadataAdvertise,
 	}
-	if p.cfg.AllowRegistration {
+	if p.cfg.AllowRegistration && !p.cfg.HideRegistration {
 		m.RegistrationEndpoint = iss + "/register"
 	}
 	return m, nil

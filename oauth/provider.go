@@ -16,6 +16,10 @@ type Provider struct {
 	keys  *KeySet
 	clock func() time.Time
 	log   *slog.Logger
+	// fetcher is the SSRF-safe client for metadata documents and jwks_uri.
+	fetcher *Fetcher
+	cimd    *cimdCache
+	jwks    *cimdCache // fetched jwks_uri documents
 }
 
 // Option configures a Provider.
@@ -23,6 +27,10 @@ type Option func(*Provider)
 
 // WithClock injects the time source (tests use a fixed clock).
 func WithClock(clock func() time.Time) Option { return func(p *Provider) { p.clock = clock } }
+
+// WithFetcher injects the outbound client (its policy comes from the
+// environment in serve, see FetchPolicyFromEnv).
+func WithFetcher(f *Fetcher) Option { return func(p *Provider) { p.fetcher = f } }
 
 // WithLogger injects the logger.
 func WithLogger(l *slog.Logger) Option { return func(p *Provider) { p.log = l } }
@@ -36,9 +44,13 @@ func New(cfg Config, store Store, keys *KeySet, opts ...Option) (*Provider, erro
 	if store == nil || keys == nil {
 		return nil, errors.New("oauth: New needs a store and a key set")
 	}
-	p := &Provider{cfg: cfg, store: store, keys: keys, clock: time.Now, log: slog.New(slog.DiscardHandler)}
+	p := &Provider{cfg: cfg, store: store, keys: keys, clock: time.Now, log: slog.New(slog.DiscardHandler),
+		cimd: newCIMDCache(), jwks: newCIMDCache()}
 	for _, o := range opts {
 		o(p)
+	}
+	if p.fetcher == nil {
+		p.fetcher = NewFetcher(FetchPolicy{})
 	}
 	return p, nil
 }
@@ -54,6 +66,9 @@ func (p *Provider) Keys() *KeySet { return p.keys }
 
 // now is the injected clock in UTC.
 func (p *Provider) now() time.Time { return p.clock().UTC() }
+
+// Fetcher is the provider's outbound client (for /readyz's report).
+func (p *Provider) Fetcher() *Fetcher { return p.fetcher }
 
 // Ping reports whether the store is reachable (for /readyz).
 func (p *Provider) Ping(ctx context.Context) error { return p.store.Ping(ctx) }

@@ -133,10 +133,11 @@ func (p *Provider) NewClient(md *ClientMetadata, source string) (*Client, string
 		TokenEndpointAuthMethod: md.TokenEndpointAuthMethod, Scope: md.Scope,
 		ClientURI: md.ClientURI, LogoURI: md.LogoURI, Contacts: md.Contacts,
 		SoftwareID: md.SoftwareID, SoftwareVersion: md.SoftwareVersion,
-		Source: source, CreatedAt: p.now(),
+		Source: source, CreatedAt: p.now(), JWKSURI: md.JWKSURI,
 	}
+	c.JWKS, _ = clientJWKS(md) // validated above
 	var secret string
-	if !c.Public() {
+	if c.UsesSecret() {
 		secret = NewSecret(PrefixClientSecret)
 		c.SecretHash = HashSecret(secret)
 	}
@@ -151,11 +152,29 @@ func (p *Provider) validateMetadata(md *ClientMetadata) error {
 	}
 	switch md.TokenEndpointAuthMethod {
 	case AuthNone, AuthClientSecretBasic, AuthClientSecretPost:
+		if md.JWKS != nil || md.JWKSURI != "" {
+			return InvalidClientMetadata("jwks and jwks_uri are only for token_endpoint_auth_method private_key_jwt.")
+		}
 	case AuthPrivateKeyJWT:
-		return InvalidClientMetadata("token_endpoint_auth_method private_key_jwt is not supported for registered clients yet; use none, client_secret_basic or client_secret_post.")
+		if (md.JWKSURI == "") == (md.JWKS == nil) {
+			return InvalidClientMetadata("private_key_jwt needs exactly one of jwks and jwks_uri.")
+		}
 	default:
-		return InvalidClientMetadata(fmt.Sprintf("token_endpoint_auth_method %q is not supported; use none, client_secret_basic or client_secret_post.", md.TokenEndpointAuthMethod))
+		return InvalidClientMetadata(fmt.Sprintf("token_endpoint_auth_method %q is not supported; use none, client_secret_basic, client_secret_post or private_key_jwt.", truncate(md.TokenEndpointAuthMethod, 50)))
 	}
+	if err := checkGrantAndRedirects(md, p.cfg.StrictRedirects); err != nil {
+		return err
+	}
+	if _, err := clientJWKS(md); err != nil {
+		return InvalidClientMetadata(err.Error() + ".")
+	}
+	return nil
+}
+
+// checkGrantAndRedirects fills grant and response type defaults and checks
+// them, the redirect URIs (LX-3) and the display fields; registrations and
+// metadata documents share it.
+func checkGrantAndRedirects(md *ClientMetadata, strict bool) error {
 	// MCP clients rely on refresh tokens, so both grants are the default (LX-6).
 	if len(md.GrantTypes) == 0 {
 		md.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}
@@ -165,12 +184,12 @@ func (p *Provider) validateMetadata(md *ClientMetadata) error {
 	}
 	for _, g := range md.GrantTypes {
 		if g != GrantAuthorizationCode && g != GrantRefreshToken {
-			return InvalidClientMetadata(fmt.Sprintf("grant_type %q is not supported; use authorization_code and refresh_token.", g))
+			return InvalidClientMetadata(fmt.Sprintf("grant_type %q is not supported; use authorization_code and refresh_token.", truncate(g, 50)))
 		}
 	}
 	for _, rt := range md.ResponseTypes {
 		if rt != "code" {
-			return InvalidClientMetadata(fmt.Sprintf("response_type %q is not supported; use code.", rt))
+			return InvalidClientMetadata(fmt.Sprintf("response_type %q is not supported; use code.", truncate(rt, 50)))
 		}
 	}
 	// RFC 7591 §2.1: authorization_code goes with the code response type.
@@ -184,7 +203,7 @@ func (p *Provider) validateMetadata(md *ClientMetadata) error {
 		return InvalidRedirectURI(fmt.Sprintf("At most %d redirect_uris are accepted.", maxRedirectURIs))
 	}
 	for _, u := range md.RedirectURIs {
-		if err := CheckRedirectURI(u, p.cfg.StrictRedirects); err != nil {
+		if err := CheckRedirectURI(u, strict); err != nil {
 			return err
 		}
 	}

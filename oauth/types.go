@@ -52,6 +52,11 @@ type Client struct {
 // Public reports whether the client authenticates with "none".
 func (c *Client) Public() bool { return c.TokenEndpointAuthMethod == AuthNone }
 
+// UsesSecret reports whether the client authenticates with a shared secret.
+func (c *Client) UsesSecret() bool {
+	return c.TokenEndpointAuthMethod == AuthClientSecretBasic || c.TokenEndpointAuthMethod == AuthClientSecretPost
+}
+
 // LogValue keeps secrets out of logs.
 func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("client_id", c.ID), slog.String("source", c.Source))

@@ -81,6 +81,10 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request) {
 // loopback warning (AS-13), route and scopes with new ones marked.
 func (s *Server) consentProps(r *http.Request, sess *sessions.Session, req *oauth.AuthRequest, user *oauth.User, prev []string) (views.ConsentProps, error) {
 	client, err := s.provider.GetClient(r.Context(), req.ClientID)
+	var de *oauth.ClientDocumentError
+	if errors.As(err, &de) {
+		return views.ConsentProps{}, pageError(http.StatusBadRequest, de.Error())
+	}
 	if err != nil {
 		return views.ConsentProps{}, oauth.ServerError(err)
 	}
@@ -103,6 +107,12 @@ func (s *Server) consentProps(r *http.Request, sess *sessions.Session, req *oaut
 	}
 	if ru.Host == "" {
 		p.RedirectHost = ru.Scheme + ":"
+	}
+	// AS-13: a metadata-document client is identified by its document's host.
+	if client.Source == oauth.SourceCIMD {
+		if cu, err := url.Parse(client.ID); err == nil {
+			p.MetadataHost = cu.Host
+		}
 	}
 	p.Page.Username, p.Page.CSRFToken = user.Username, p.CSRFToken
 	for _, sc := range req.Scopes {

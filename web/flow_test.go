@@ -141,7 +141,7 @@ func TestMetadata(t *testing.T) {
 		want := map[string]any{
 			"issuer": e.issuer, "authorization_endpoint": e.issuer + "/authorize", "token_endpoint": e.issuer + "/token",
 			"registration_endpoint": e.issuer + "/register", "jwks_uri": e.issuer + "/jwks.json",
-			"authorization_response_iss_parameter_supported": true,
+			"authorization_response_iss_parameter_supported": true, "client_id_metadata_document_supported": true,
 		}
 		for k, v := range want {
 			if m[k] != v {
@@ -154,7 +154,10 @@ func TestMetadata(t *testing.T) {
 		if got := toStrings(m["scopes_supported"]); !slices.Equal(got, []string{"files:read", "files:write", "notes:read", "offline_access"}) {
 			t.Errorf("scopes_supported = %v", got)
 		}
-		for _, absent := range []string{"revocation_endpoint", "introspection_endpoint", "userinfo_endpoint", "client_id_metadata_document_supported"} {
+		if got := toStrings(m["token_endpoint_auth_methods_supported"]); !slices.Equal(got, []string{"none", "client_secret_basic", "client_secret_post", "private_key_jwt"}) {
+			t.Errorf("token_endpoint_auth_methods_supported = %v", got)
+		}
+		for _, absent := range []string{"revocation_endpoint", "introspection_endpoint", "userinfo_endpoint"} {
 			if _, ok := m[absent]; ok {
 				t.Errorf("%s advertises unimplemented %s", path, absent)
 			}
