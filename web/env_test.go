@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -52,9 +54,15 @@ type env struct {
 	user     *oauth.User
 	password string
 	logs     *lockedBuffer // everything the server logged
+	// lastConsentPage is the HTML of the last consent page signInAt approved.
+	lastConsentPage string
 }
 
 type envOpts struct {
+	// fetchEnv is the environment the outbound client's policy is read
+	// from (the two test switches); fetchHosts maps names to loopback.
+	fetchEnv            map[string]string
+	fetchHosts          map[string]string
 	disableRegistration bool
 	issuer              string // overrides the listener's http:// URL (for https-issuer tests)
 }
@@ -86,8 +94,15 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 		logTo = io.MultiWriter(logs, testWriter{t})
 	}
 	log := slog.New(web.NewLogHandler(slog.NewTextHandler(logTo, nil)))
+	policy, _, err := oauth.FetchPolicyFromEnv(func(k string) string { return o.fetchEnv[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.fetchHosts != nil {
+		policy.Resolver = hostsResolver(o.fetchHosts)
+	}
 	p, err := oauth.New(oauth.Config{Issuer: issuer, AllowRegistration: !o.disableRegistration}, store, keys,
-		oauth.WithClock(clock.Now), oauth.WithLogger(log))
+		oauth.WithClock(clock.Now), oauth.WithLogger(log), oauth.WithFetcher(oauth.NewFetcher(policy)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +142,16 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 		}
 	}
 	return e
+}
+
+// hostsResolver answers names from a table, like /etc/hosts.
+type hostsResolver map[string]string
+
+func (h hostsResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	if a, ok := h[host]; ok {
+		return []netip.Addr{netip.MustParseAddr(a)}, nil
+	}
+	return net.DefaultResolver.LookupNetIP(ctx, network, host)
 }
 
 type testWriter struct{ t testing.TB }
@@ -315,6 +340,7 @@ func (e *env) signInAt(c *http.Client, authorizeURL string) *url.URL {
 	}
 	wantStatus(t, resp, http.StatusOK)
 	page := body(t, resp)
+	e.lastConsentPage = page
 	form := url.Values{"decision": {"approve"}, "csrf_token": {match(t, csrfRe, page)}, "request_id": {match(t, requestIDRe, page)}}
 	resp = e.postForm(c, "/consent", form)
 	wantStatus(t, resp, http.StatusSeeOther)

@@ -47,4 +47,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
+	for _, warn := range s.cfg.Warnings {
+		_, _ = w.Write([]byte("warning: " + warn + "\n"))
+	}
 }

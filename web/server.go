@@ -35,6 +35,8 @@ type Config struct {
 	// AllowedOrigins are browser origins besides the issuer's that may call
 	// the MCP gateway (TR-2), e.g. the MCP Inspector's.
 	AllowedOrigins []string
+	// Warnings are reported by /readyz (the test-only fetch switches).
+	Warnings []string
 	// RevocationPoll is how often this replica reads the revocation log
 	// (gateway.DefaultRevocationPoll when zero).
 	RevocationPoll time.Duration

@@ -29,10 +29,6 @@ const (
 	hashConcurrency = 4
 )
 
-// testSwitches are environment-only outbound switches for tests; serve warns
-// when one is set (DESIGN.md).
-var testSwitches = []string{"LATCHKEY_TEST_INSECURE_LOOPBACK_FETCH", "LATCHKEY_TEST_FETCH_CA_FILE"}
-
 func (p *program) serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
@@ -42,6 +38,10 @@ func (p *program) serveCommand() *cli.Command {
 			&cli.BoolFlag{Name: "demo", Usage: "also create the user demo and the route demo, and print how to try them"},
 			&cli.BoolFlag{Name: "allow-registration", EnvVars: []string{"LATCHKEY_ALLOW_REGISTRATION"}, Value: true,
 				Usage: "allow dynamic client registration (RFC 7591)"},
+			&cli.BoolFlag{Name: "advertise-registration", EnvVars: []string{"LATCHKEY_ADVERTISE_REGISTRATION"}, Value: true,
+				Usage: "list the registration endpoint in the metadata (when registration is allowed)"},
+			&cli.StringFlag{Name: "client-metadata", EnvVars: []string{"LATCHKEY_CLIENT_METADATA"}, Value: oauth.ClientMetadataAdvertise,
+				Usage: "URL client IDs (client ID metadata documents): advertise, accept (without advertising) or off"},
 			&cli.BoolFlag{Name: "strict-redirects", EnvVars: []string{"LATCHKEY_STRICT_REDIRECTS"},
 				Usage: "refuse private-use redirect URI schemes (cursor://…) at registration"},
 			&cli.StringSliceFlag{Name: "allowed-origin", EnvVars: []string{"LATCHKEY_ALLOWED_ORIGINS"},
@@ -61,6 +61,8 @@ func (p *program) serve(c *cli.Context) (err error) {
 	cfg := oauth.Config{
 		Issuer:            p.opts.issuer,
 		AllowRegistration: c.Bool("allow-registration"),
+		HideRegistration:  !c.Bool("advertise-registration"),
+		ClientMetadata:    c.String("client-metadata"),
 		StrictRedirects:   c.Bool("strict-redirects"),
 		AccessTokenTTL:    c.Duration("access-token-ttl"),
 	}
@@ -72,10 +74,14 @@ func (p *program) serve(c *cli.Context) (err error) {
 	if err := p.checkIssuer(cfg, addr); err != nil {
 		return err
 	}
-	for _, name := range testSwitches {
-		if p.getenv(name) != "" {
-			p.log.Warn("test-only switch is set; never use it in production", slog.String("env", name))
-		}
+	// LX-8: the outbound client's only loosening comes from two test-only
+	// environment variables; say so loudly.
+	fetchPolicy, fetchWarnings, err := oauth.FetchPolicyFromEnv(p.getenv)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	for _, w := range fetchWarnings {
+		p.log.Warn("test-only switch is set; never use it in production", slog.String("warning", w))
 	}
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
@@ -122,7 +128,7 @@ func (p *program) serve(c *cli.Context) (err error) {
 		}
 		origins = append(origins, demoInspectorOrigins...)
 	}
-	srv, err := p.newServer(cfg, store, secrets, keys, ln.Addr().String(), origins)
+	srv, err := p.newServer(cfg, store, secrets, keys, ln.Addr().String(), origins, fetchPolicy, fetchWarnings)
 	if err != nil {
 		return err
 	}
@@ -156,8 +162,9 @@ func (p *program) checkIssuer(cfg oauth.Config, addr string) error {
 }
 
 // newServer builds the authorization server and the HTTP layer on top of it.
-func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string, origins []string) (*web.Server, error) {
-	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log))
+func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string, origins []string,
+	fetch oauth.FetchPolicy, fetchWarnings []string) (*web.Server, error) {
+	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log), oauth.WithFetcher(oauth.NewFetcher(fetch)))
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +172,7 @@ func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Se
 	if err != nil {
 		return nil, fmt.Errorf("load static assets: %w", err)
 	}
-	return web.New(web.Config{Addr: addr, Issuer: provider.Issuer(), AllowedOrigins: origins}, web.Deps{
+	return web.New(web.Config{Addr: addr, Issuer: provider.Issuer(), AllowedOrigins: origins, Warnings: fetchWarnings}, web.Deps{
 		Provider: provider,
 		Store:    store,
 		Secrets:  secrets,

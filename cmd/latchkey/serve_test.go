@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/latchkey/latchkey/oauth"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -170,5 +172,48 @@ func TestListenAddr(t *testing.T) {
 		if got := listenAddr(tt.configured, addr); got != tt.want {
 			t.Errorf("listenAddr(%q, %s): got %q, want %q", tt.configured, tt.actual, got, tt.want)
 		}
+	}
+}
+
+// TestServeTestFetchSwitches (LX-8): the loopback switch is read from the
+// environment only, logged as a warning at start and reported by /readyz;
+// without it /readyz has no warning. The metadata switches (LX-7) work.
+func TestServeTestFetchSwitches(t *testing.T) {
+	e := newTestEnv(t)
+	s := startServe(t, e, "--client-metadata=accept", "--advertise-registration=false")
+	body := func(path string) string {
+		resp, err := http.Get(s.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if r := body("/readyz"); r != "ready\n" {
+		t.Errorf("/readyz without switches: %q", r)
+	}
+	md := body("/.well-known/oauth-authorization-server")
+	if strings.Contains(md, "client_id_metadata_document_supported") || strings.Contains(md, "registration_endpoint") {
+		t.Errorf("metadata advertises what the switches hide: %s", md)
+	}
+	s.stop(t)
+
+	e.env[oauth.EnvInsecureLoopbackFetch] = "1"
+	s = startServe(t, e)
+	if r := body("/readyz"); !strings.HasPrefix(r, "ready\n") || !strings.Contains(r, "warning: "+oauth.EnvInsecureLoopbackFetch) {
+		t.Errorf("/readyz with the loopback switch: %q", r)
+	}
+	if md := body("/.well-known/oauth-authorization-server"); !strings.Contains(md, `"client_id_metadata_document_supported":true`) {
+		t.Errorf("metadata does not advertise documents by default: %s", md)
+	}
+	s.stop(t)
+	if !strings.Contains(s.stderr.String(), "test-only switch is set") {
+		t.Errorf("no start-up warning logged: %s", s.stderr.String())
+	}
+
+	e.env[oauth.EnvInsecureLoopbackFetch] = "maybe"
+	if r := e.run(t, "", "serve"); r.code == 0 || !strings.Contains(r.stderr, oauth.EnvInsecureLoopbackFetch) {
+		t.Errorf("a bad switch value: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
