@@ -93,6 +93,7 @@ func (p *program) app() *cli.App {
 			p.usersCommand(),
 			p.routesCommand(),
 			p.clientsCommand(),
+			p.trustCommand(),
 			p.keysCommand(),
 		},
 		HideHelpCommand: true,
