@@ -42,6 +42,10 @@ type Config struct {
 	// are handled: "advertise" (the default when empty) accepts and
 	// advertises them, "accept" accepts without advertising, "off" refuses.
 	ClientMetadata string
+	// MaxUnusedClients caps dynamic clients that never completed a flow;
+	// UnusedClientTTL is how long such a client is kept.
+	MaxUnusedClients int
+	UnusedClientTTL  time.Duration
 	// StrictRedirects refuses private-use URI schemes (cursor://…) at registration (LX-3).
 	StrictRedirects bool
 	AccessTokenTTL  time.Duration
@@ -63,7 +67,11 @@ func (c Config) WithDefaults() Config {
 	def(&c.GrantTTL, DefaultGrantTTL)
 	def(&c.CodeTTL, DefaultCodeTTL)
 	def(&c.AuthRequestTTL, DefaultAuthRequestTTL)
+	def(&c.UnusedClientTTL, DefaultUnusedClientTTL)
 	c.Issuer = strings.TrimRight(c.Issuer, "/")
+	if c.MaxUnusedClients <= 0 {
+		c.MaxUnusedClients = DefaultMaxUnusedClients
+	}
 	if c.ClientMetadata == "" {
 		c.ClientMetadata = ClientMetadataAdvertise
 	}

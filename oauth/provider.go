@@ -20,6 +20,8 @@ type Provider struct {
 	fetcher *Fetcher
 	cimd    *cimdCache
 	jwks    *cimdCache // fetched jwks_uri documents
+	// registerLimit is the per-IP rate limit of POST /register.
+	registerLimit *rateLimiter
 }
 
 // Option configures a Provider.
@@ -45,7 +47,7 @@ func New(cfg Config, store Store, keys *KeySet, opts ...Option) (*Provider, erro
 		return nil, errors.New("oauth: New needs a store and a key set")
 	}
 	p := &Provider{cfg: cfg, store: store, keys: keys, clock: time.Now, log: slog.New(slog.DiscardHandler),
-		cimd: newCIMDCache(), jwks: newCIMDCache()}
+		cimd: newCIMDCache(), jwks: newCIMDCache(), registerLimit: newRateLimiter(registerPerMinute, registerBurst, 100000)}
 	for _, o := range opts {
 		o(p)
 	}

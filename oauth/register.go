@@ -51,6 +51,16 @@ type RegistrationResponse struct {
 	ClientIDIssuedAt int64  `json:"client_id_issued_at"`
 	// RFC 7591 §3.2.1: REQUIRED when a secret is issued; 0 means it never expires.
 	ClientSecretExpiresAt *int64 `json:"client_secret_expires_at,omitempty"`
+	// RFC 7592 §3: the configuration endpoint and, on creation only, its token.
+	RegistrationAccessToken string `json:"registration_access_token,omitempty"`
+	RegistrationClientURI   string `json:"registration_client_uri,omitempty"`
+	ClientMetadata
+}
+
+// registrationUpdate is an RFC 7592 §2.2 PUT body.
+type registrationUpdate struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
 	ClientMetadata
 }
 
@@ -61,21 +71,35 @@ func (p *Provider) ServeRegister(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Error: CodeAccessDenied, ErrorDescription: "Dynamic client registration is disabled on this server."})
 		return
 	}
-	md, err := decodeRegistration(r)
+	if !p.admitRegistration(w, r) {
+		return
+	}
+	var md ClientMetadata
+	if err := decodeRegistrationBody(r, &md); err != nil {
+		p.writeError(ctx, w, err)
+		return
+	}
+	client, secret, err := p.NewClient(&md, SourceDCR)
 	if err != nil {
 		p.writeError(ctx, w, err)
 		return
 	}
-	client, secret, err := p.NewClient(md, SourceDCR)
-	if err != nil {
-		p.writeError(ctx, w, err)
-		return
-	}
+	regToken := NewSecret(PrefixRegistrationToken)
+	client.RegistrationTokenHash, client.RegisteredFrom = HashSecret(regToken), clientIP(r)
 	if err := p.store.CreateClient(ctx, client); err != nil {
 		p.writeError(ctx, w, ServerError(err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, RegistrationResponseFor(client, secret))
+	writeJSON(w, http.StatusCreated, p.registrationResponse(client, secret, regToken))
+}
+
+// decodeRegistrationUpdate reads an RFC 7592 PUT body.
+func decodeRegistrationUpdate(r *http.Request) (*ClientMetadata, *registrationUpdate, error) {
+	var u registrationUpdate
+	if err := decodeRegistrationBody(r, &u); err != nil {
+		return nil, nil, err
+	}
+	return &u.ClientMetadata, &u, nil
 }
 
 // RegistrationResponseFor renders a stored client (and its one-time secret).
@@ -98,27 +122,26 @@ func RegistrationResponseFor(c *Client, secret string) RegistrationResponse {
 	return resp
 }
 
-func decodeRegistration(r *http.Request) (*ClientMetadata, error) {
+func decodeRegistrationBody(r *http.Request, dst any) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/json" {
-		return nil, InvalidClientMetadata("The registration request must be application/json.")
+		return InvalidClientMetadata("The registration request must be application/json.")
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRegistrationBody+1))
 	if err != nil {
-		return nil, InvalidRequest("The request body could not be read.")
+		return InvalidRequest("The request body could not be read.")
 	}
 	if len(body) > maxRegistrationBody {
-		return nil, InvalidClientMetadata("The registration request is too large.")
+		return InvalidClientMetadata("The registration request is too large.")
 	}
-	var md ClientMetadata
-	if err := json.Unmarshal(body, &md); err != nil {
+	if err := json.Unmarshal(body, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return nil, InvalidClientMetadata(fmt.Sprintf("Field %q has the wrong type.", te.Field))
+			return InvalidClientMetadata(fmt.Sprintf("Field %q has the wrong type.", te.Field))
 		}
-		return nil, InvalidClientMetadata("The registration request is not a valid JSON object.")
+		return InvalidClientMetadata("The registration request is not a valid JSON object.")
 	}
-	return &md, nil
+	return nil
 }
 
 // NewClient validates metadata (RFC 7591 §2, LX-3) and builds a client with a
@@ -127,21 +150,22 @@ func (p *Provider) NewClient(md *ClientMetadata, source string) (*Client, string
 	if err := p.validateMetadata(md); err != nil {
 		return nil, "", err
 	}
-	c := &Client{
-		ID: "lkc_" + RandomString(16), Name: md.ClientName, RedirectURIs: md.RedirectURIs,
-		GrantTypes: md.GrantTypes, ResponseTypes: md.ResponseTypes,
-		TokenEndpointAuthMethod: md.TokenEndpointAuthMethod, Scope: md.Scope,
-		ClientURI: md.ClientURI, LogoURI: md.LogoURI, Contacts: md.Contacts,
-		SoftwareID: md.SoftwareID, SoftwareVersion: md.SoftwareVersion,
-		Source: source, CreatedAt: p.now(), JWKSURI: md.JWKSURI,
-	}
-	c.JWKS, _ = clientJWKS(md) // validated above
+	c := &Client{ID: "lkc_" + RandomString(16), Source: source, CreatedAt: p.now()}
+	applyMetadata(c, md)
 	var secret string
 	if c.UsesSecret() {
 		secret = NewSecret(PrefixClientSecret)
 		c.SecretHash = HashSecret(secret)
 	}
 	return c, secret, nil
+}
+
+// applyMetadata copies validated metadata onto a client.
+func applyMetadata(c *Client, md *ClientMetadata) {
+	c.Name, c.RedirectURIs, c.GrantTypes, c.ResponseTypes = md.ClientName, md.RedirectURIs, md.GrantTypes, md.ResponseTypes
+	c.TokenEndpointAuthMethod, c.Scope, c.ClientURI, c.LogoURI = md.TokenEndpointAuthMethod, md.Scope, md.ClientURI, md.LogoURI
+	c.Contacts, c.SoftwareID, c.SoftwareVersion, c.JWKSURI = md.Contacts, md.SoftwareID, md.SoftwareVersion, md.JWKSURI
+	c.JWKS, _ = clientJWKS(md) // validated before
 }
 
 // validateMetadata fills defaults and checks every field it relies on.

@@ -64,6 +64,7 @@ type envOpts struct {
 	fetchEnv            map[string]string
 	fetchHosts          map[string]string
 	disableRegistration bool
+	maxUnusedClients    int
 	issuer              string // overrides the listener's http:// URL (for https-issuer tests)
 }
 
@@ -101,7 +102,7 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	if o.fetchHosts != nil {
 		policy.Resolver = hostsResolver(o.fetchHosts)
 	}
-	p, err := oauth.New(oauth.Config{Issuer: issuer, AllowRegistration: !o.disableRegistration}, store, keys,
+	p, err := oauth.New(oauth.Config{Issuer: issuer, AllowRegistration: !o.disableRegistration, MaxUnusedClients: o.maxUnusedClients}, store, keys,
 		oauth.WithClock(clock.Now), oauth.WithLogger(log), oauth.WithFetcher(oauth.NewFetcher(policy)))
 	if err != nil {
 		t.Fatal(err)

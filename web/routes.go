@@ -23,6 +23,9 @@ func (s *Server) routes() http.Handler {
 	public("OPTIONS /token", hf(p.ServeToken))
 	public("POST /register", noStore(hf(p.ServeRegister)))
 	public("OPTIONS /register", hf(p.ServeRegister))
+	for _, m := range []string{"GET", "PUT", "DELETE", "OPTIONS"} {
+		public(m+" /register/{client_id}", noStore(hf(p.ServeClientConfiguration)))
+	}
 
 	// Browser pages of the flow: CSP with nonce, frame-ancestors 'none'; every
 	// POST passes the Origin/Sec-Fetch-Site check and a CSRF token.

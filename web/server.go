@@ -23,7 +23,9 @@ import (
 const (
 	DefaultAddr          = "127.0.0.1:8080"
 	DefaultSessionMaxAge = 12 * time.Hour
-	shutdownGrace        = 20 * time.Second
+	// DefaultCleanupInterval spaces clean-up passes.
+	DefaultCleanupInterval = 10 * time.Minute
+	shutdownGrace          = 20 * time.Second
 )
 
 // Config is the web layer's configuration.
@@ -37,6 +39,8 @@ type Config struct {
 	AllowedOrigins []string
 	// Warnings are reported by /readyz (the test-only fetch switches).
 	Warnings []string
+	// CleanupInterval is how often expired state is deleted.
+	CleanupInterval time.Duration
 	// RevocationPoll is how often this replica reads the revocation log
 	// (gateway.DefaultRevocationPoll when zero).
 	RevocationPoll time.Duration
@@ -133,7 +137,37 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // following the revocation log. Serve runs it; tests that use Handler
 // directly start it themselves.
 func (s *Server) RunBackground(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.runCleanup(ctx)
+	}()
 	s.gateway.WatchRevocations(ctx, s.cfg.RevocationPoll)
+	<-done
+}
+
+// runCleanup deletes expired state now and then every CleanupInterval;
+// safe on every replica at once.
+func (s *Server) runCleanup(ctx context.Context) {
+	every := s.cfg.CleanupInterval
+	if every <= 0 {
+		every = DefaultCleanupInterval
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		r, err := s.provider.Cleanup(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "clean-up failed", "error", err)
+		} else if r != (oauth.CleanupReport{}) {
+			s.log.InfoContext(ctx, "clean-up", "unused_clients", r.UnusedClients, "assertions", r.Assertions, "revocations", r.Revocations)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Serve listens on cfg.Addr until ctx is done, then drains in-flight
