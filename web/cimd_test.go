@@ -296,3 +296,51 @@ func TestPrivateKeyJWT(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataDocumentOneFetchUnderConcurrency (AS-8): many first requests
+// for one document at once cause one fetch; max-age is honoured after it.
+func TestMetadataDocumentOneFetchUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	d := newDocServer(t)
+	e := cimdEnv(t, d)
+	id := d.put("/busy.json", map[string]any{"client_name": "Busy", "redirect_uris": []string{cb}})
+	d.mu.Lock()
+	d.cache["/busy.json"] = "max-age=120"
+	d.mu.Unlock()
+	var wg sync.WaitGroup
+	statuses := make(chan int, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ap := e.authParams(id, cb, "notes", "")
+			req, _ := http.NewRequest(http.MethodGet, e.issuer+"/authorize?"+ap.Encode(), nil)
+			resp, err := e.browser().Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != http.StatusFound {
+			t.Fatalf("an authorize request got %d", s)
+		}
+	}
+	if n := d.hitsOf("/busy.json"); n != 1 {
+		t.Fatalf("%d fetches for 16 concurrent first requests, want 1", n)
+	}
+	e.clock.Advance(90 * time.Second) // within max-age
+	resp := e.get(e.browser(), "/authorize?"+e.authParams(id, cb, "notes", "").Encode())
+	resp.Body.Close()
+	e.clock.Advance(60 * time.Second) // past it
+	resp = e.get(e.browser(), "/authorize?"+e.authParams(id, cb, "notes", "").Encode())
+	resp.Body.Close()
+	if n := d.hitsOf("/busy.json"); n != 2 {
+		t.Fatalf("%d fetches after max-age passed, want 2", n)
+	}
+}

@@ -35,6 +35,25 @@ const tsSDKTimeout = 90 * time.Second
 // metadata → dynamic registration → authorization in a real browser (login,
 // consent) → code exchange → tools/list and tools/call → a forced refresh.
 func TestTypeScriptSDKEndToEnd(t *testing.T) {
+	tsFlow(t, "", nil)
+}
+
+// TestTypeScriptSDKMetadataDocumentClient (AS-5..AS-10): the same flow with
+// the SDK configured with a client ID metadata document URL (clientMetadataUrl)
+// served over TLS on loopback: the SDK uses the URL as client_id instead of
+// registering, and Latchkey fetches and validates the document.
+func TestTypeScriptSDKMetadataDocumentClient(t *testing.T) {
+	d := newDocServer(t)
+	id := d.put("/oauth/ts-client.json", map[string]any{"client_name": "TypeScript SDK E2E",
+		"redirect_uris": []string{"http://127.0.0.1/callback"}, "token_endpoint_auth_method": "none",
+		"grant_types": []string{"authorization_code", "refresh_token"}, "response_types": []string{"code"}})
+	tsFlow(t, id, d)
+}
+
+// tsFlow runs tests/js/client.mjs against a fresh Latchkey in front of the
+// everything server; metadataURL, when set, is the SDK's clientMetadataUrl
+// served by d.
+func tsFlow(t *testing.T, metadataURL string, d *docServer) {
 	node, jsDir := requireNodeModules(t, "@modelcontextprotocol/sdk", "@modelcontextprotocol/server-everything")
 	cons := newConsoleLog()
 	bctx := newBrowser(t, cons) // skips or fails without Chromium
@@ -43,11 +62,20 @@ func TestTypeScriptSDKEndToEnd(t *testing.T) {
 	start := time.Now()
 
 	upstream := startEverythingServer(t, ctx, node, jsDir)
-	e := newEnv(t, dbtest.SQLite(t))
+	var e *env
+	if d != nil {
+		e = cimdEnv(t, d)
+	} else {
+		e = newEnv(t, dbtest.SQLite(t))
+	}
 	e.addRoute("everything", upstream, "tools:read", "tools:call")
 	mcpURL := e.resource("everything")
 
-	cmd := exec.CommandContext(ctx, node, "client.mjs", mcpURL, "0")
+	args := []string{"client.mjs", mcpURL, "0"}
+	if metadataURL != "" {
+		args = append(args, metadataURL)
+	}
+	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = jsDir
 	cmd.WaitDelay = 5 * time.Second
 	var stderr lockedBuffer
@@ -90,7 +118,7 @@ func TestTypeScriptSDKEndToEnd(t *testing.T) {
 			if authorize > 1 {
 				t.Fatalf("client asked for authorization a second time: %s", rest)
 			}
-			approveInBrowser(t, &browserFlow{t: t, ctx: bctx, e: e, cons: cons}, rest)
+			approveInBrowser(t, &browserFlow{t: t, ctx: bctx, e: e, cons: cons}, rest, metadataURL)
 		case "CALLBACK":
 			if err := json.Unmarshal([]byte(rest), &callback); err != nil {
 				t.Fatalf("CALLBACK line %q: %v", rest, err)
@@ -139,9 +167,16 @@ func TestTypeScriptSDKEndToEnd(t *testing.T) {
 	wantHTTP("the authorization server metadata", func(m, u string, s int, _ string) bool {
 		return m == "GET" && strings.HasPrefix(u, e.issuer+"/.well-known/") && strings.Contains(u, "authorization-server") && s == 200
 	})
-	wantHTTP("dynamic registration", func(m, u string, s int, _ string) bool {
-		return m == "POST" && u == e.issuer+"/register" && s == 201
-	})
+	if metadataURL == "" {
+		wantHTTP("dynamic registration", func(m, u string, s int, _ string) bool {
+			return m == "POST" && u == e.issuer+"/register" && s == 201
+		})
+	}
+	for _, l := range httpLines {
+		if metadataURL != "" && strings.Contains(l, e.issuer+"/register") {
+			t.Errorf("the SDK registered although it has a metadata document: %s", l)
+		}
+	}
 	tokenCalls := 0
 	for _, l := range httpLines {
 		if strings.HasPrefix(l, "POST "+e.issuer+"/token 200") {
@@ -159,21 +194,25 @@ func TestTypeScriptSDKEndToEnd(t *testing.T) {
 		t.Errorf("callback query = %v; want code, state and iss=%s", callback, e.issuer)
 	}
 
-	// The client registered itself (DCR) with what the SDK sent.
+	// The client registered itself (DCR) with what the SDK sent, or is
+	// known by its document.
 	clients, err := e.store.ListClients(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dcr *oauth.Client
+	var found *oauth.Client
 	for _, c := range clients {
-		if c.Source == oauth.SourceDCR && c.Name == "TypeScript SDK E2E" {
-			dcr = c
+		if c.Name == "TypeScript SDK E2E" {
+			found = c
 		}
 	}
-	if dcr == nil {
-		t.Errorf("no DCR client named %q among %d clients", "TypeScript SDK E2E", len(clients))
-	} else if len(dcr.RedirectURIs) != 1 || !strings.HasPrefix(dcr.RedirectURIs[0], "http://127.0.0.1:") {
-		t.Errorf("DCR client redirect URIs = %v", dcr.RedirectURIs)
+	switch {
+	case found == nil:
+		t.Errorf("no client named %q among %d clients", "TypeScript SDK E2E", len(clients))
+	case metadataURL != "" && (found.Source != oauth.SourceCIMD || found.ID != metadataURL || found.LastUsedAt == nil):
+		t.Errorf("metadata-document client = %+v; want source cimd, client_id %s, used", found, metadataURL)
+	case metadataURL == "" && (found.Source != oauth.SourceDCR || len(found.RedirectURIs) != 1 || !strings.HasPrefix(found.RedirectURIs[0], "http://127.0.0.1:")):
+		t.Errorf("DCR client = %+v", found)
 	}
 
 	// MCP through the gateway, and the refresh.
@@ -194,13 +233,16 @@ func TestTypeScriptSDKEndToEnd(t *testing.T) {
 
 // approveInBrowser opens the authorization URL the SDK built, signs in as
 // alice, approves, and waits until the browser shows the node callback page.
-func approveInBrowser(t *testing.T, b *browserFlow, authorizeURL string) {
+func approveInBrowser(t *testing.T, b *browserFlow, authorizeURL, metadataURL string) {
 	t.Helper()
 	u, err := url.Parse(authorizeURL)
 	if err != nil || !strings.HasPrefix(authorizeURL, b.e.issuer+"/authorize?") {
 		t.Fatalf("authorization URL %q is not Latchkey's /authorize (%v)", authorizeURL, err)
 	}
 	q := u.Query()
+	if metadataURL != "" && q.Get("client_id") != metadataURL {
+		t.Errorf("authorization request client_id = %q, want the metadata URL %s", q.Get("client_id"), metadataURL)
+	}
 	if q.Get("code_challenge_method") != "S256" || q.Get("resource") != b.e.resource("everything") {
 		t.Errorf("authorization request = %v; want S256 PKCE and resource=%s", q, b.e.resource("everything"))
 	}
@@ -216,6 +258,12 @@ func approveInBrowser(t *testing.T, b *browserFlow, authorizeURL string) {
 	b.do("wait for consent page", chromedp.WaitVisible(chromedp.ID("approve")))
 	if got := b.text(`[data-testid="client-name"]`); got != "TypeScript SDK E2E" {
 		t.Errorf("consent page client-name = %q", got)
+	}
+	if metadataURL != "" {
+		mu, _ := url.Parse(metadataURL)
+		if got := b.text(`[data-testid="metadata-host"]`); got != mu.Host {
+			t.Errorf("consent page metadata-host = %q, want %s (AS-13)", got, mu.Host)
+		}
 	}
 	b.do("click approve", chromedp.Click(chromedp.ID("approve")))
 	b.do("wait for callback page", chromedp.WaitVisible(chromedp.CSS("body > pre")))

@@ -5,7 +5,9 @@
 // the code on a loopback callback, lists and calls tools, and finally forces a
 // token refresh by presenting a rejected access token.
 //
-// Usage: node client.mjs <mcpURL> <callbackPort|0>
+// Usage: node client.mjs <mcpURL> <callbackPort|0> [clientMetadataUrl]
+// With clientMetadataUrl the SDK uses that URL as its client_id (a client ID
+// metadata document) when the server advertises support, instead of registering.
 //
 // Protocol on stdout, one line each (the Go test reads these):
 //   STEP <text>          progress
@@ -21,7 +23,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
-const [mcpArg, portArg] = process.argv.slice(2);
+const [mcpArg, portArg, metadataArg] = process.argv.slice(2);
 if (!mcpArg) {
     console.error('usage: node client.mjs <mcpURL> <callbackPort|0>');
     process.exit(2);
@@ -64,6 +66,9 @@ class MemoryProvider {
     rejectAccessToken = false; // when set, tokens() hands out a rejected access token
     get redirectUrl() {
         return redirectUri;
+    }
+    get clientMetadataUrl() {
+        return metadataArg || undefined;
     }
     get clientMetadata() {
         return {
