@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -25,7 +27,9 @@ func (p *program) clientsCommand() *cli.Command {
 					&cli.StringFlag{Name: "name", Usage: "client name shown on the consent page"},
 					&cli.StringSliceFlag{Name: "redirect-uri", Usage: "a redirect URI (repeatable)"},
 					&cli.BoolFlag{Name: "public", Usage: "a public client without a secret (auth method none)"},
-					&cli.StringFlag{Name: "auth-method", Usage: "client_secret_basic (default), client_secret_post or none"},
+					&cli.StringFlag{Name: "auth-method", Usage: "client_secret_basic (default), client_secret_post, none or private_key_jwt"},
+					&cli.StringFlag{Name: "jwks-uri", Usage: "https URL of the client's JWK Set (private_key_jwt)"},
+					&cli.StringFlag{Name: "jwks-file", Usage: "file holding the client's public JWK Set (private_key_jwt)"},
 					&cli.StringSliceFlag{Name: "scope", Usage: "a scope the client may request (repeatable, or space-separated)"},
 					jsonFlag(),
 				},
@@ -115,6 +119,21 @@ func clientMetadataFromFlags(c *cli.Context) (*oauth.ClientMetadata, error) {
 		ClientName:              strings.TrimSpace(c.String("name")),
 		RedirectURIs:            c.StringSlice("redirect-uri"),
 		TokenEndpointAuthMethod: c.String("auth-method"),
+		JWKSURI:                 c.String("jwks-uri"),
+	}
+	if f := c.String("jwks-file"); f != "" {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, usageErrorf("clients add: --jwks-file: %v", err)
+		}
+		var set any
+		if err := json.Unmarshal(raw, &set); err != nil {
+			return nil, usageErrorf("clients add: --jwks-file %s is not JSON", f)
+		}
+		md.JWKS = set
+	}
+	if (md.JWKSURI != "" || md.JWKS != nil) && md.TokenEndpointAuthMethod == "" {
+		md.TokenEndpointAuthMethod = oauth.AuthPrivateKeyJWT
 	}
 	switch {
 	case md.ClientName == "":

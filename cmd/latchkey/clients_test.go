@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -101,4 +103,33 @@ func TestClientsAddInvalid(t *testing.T) {
 			e.fails(t, exitUsage, tt.want, append([]string{"clients", "add"}, tt.args...)...)
 		})
 	}
+}
+
+// TestClientsPrivateKeyJWT: a pre-registered client with keys gets no
+// secret; a private key in the file is refused.
+func TestClientsPrivateKeyJWT(t *testing.T) {
+	e := newTestEnv(t)
+	pub := `{"keys":[{"use":"sig","kty":"EC","kid":"k1","crv":"P-256","alg":"ES256","x":"AzHvQ4znV0c_PP9tSp5cztxBc_jujLHVYCu0UAK-AjY","y":"WPjY7iKltoEs6Z2RPEsRaD8KIeoCxzvHYlkEe5CX75s"}]}`
+	priv := strings.Replace(pub, `"y":`, `"d":"A36OH53xjcTh9wKebrow3Jlc3wtEwFyreJS8V8y5pNw","y":`, 1)
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out := e.ok(t, "clients", "add", "--name", "Keyed", "--redirect-uri", "https://keyed.example/cb", "--jwks-file", write("pub.json", pub))
+	if clientSecretLine.MatchString(out) {
+		t.Fatalf("a private_key_jwt client got a secret: %q", out)
+	}
+	id := clientIDLine.FindStringSubmatch(out)[1]
+	stored, err := e.store(t).GetClient(t.Context(), id)
+	if err != nil || stored.TokenEndpointAuthMethod != oauth.AuthPrivateKeyJWT || stored.JWKS == "" || stored.SecretHash != "" {
+		t.Fatalf("stored: %+v %v", stored, err)
+	}
+	e.ok(t, "clients", "add", "--name", "By URI", "--redirect-uri", "https://keyed.example/cb", "--jwks-uri", "https://keyed.example/jwks.json")
+	e.fails(t, exitUsage, "public signing key", "clients", "add", "--name", "Leaky", "--redirect-uri", "https://keyed.example/cb",
+		"--jwks-file", write("priv.json", `{"keys":[`+strings.TrimSuffix(strings.TrimPrefix(priv, `{"keys":[`), `]}`)+`]}`))
+	e.fails(t, exitUsage, "jwks_uri", "clients", "add", "--name", "Plain", "--redirect-uri", "https://keyed.example/cb", "--jwks-uri", "http://keyed.example/jwks.json")
 }
