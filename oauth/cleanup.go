@@ -10,11 +10,26 @@ import (
 // never completed a flow is kept.
 const DefaultUnusedClientTTL = 24 * time.Hour
 
+// Retention of state past its expiry.
+const (
+	// CodeReplayWindow keeps redeemed codes past expiry so a late replay
+	// still revokes what the code issued.
+	CodeReplayWindow = 10 * time.Minute
+	// RevokedGrantRetention keeps revoked grants visible to operators.
+	RevokedGrantRetention = 30 * 24 * time.Hour
+	// GatewaySessionRetention bounds how long a session binding is kept.
+	GatewaySessionRetention = 30 * 24 * time.Hour
+)
+
+// Purged counts rows one DeleteExpired pass removed.
+type Purged struct {
+	AuthRequests, Codes, RefreshTokens, Grants, Revocations, Assertions, Sessions int
+}
+
 // CleanupReport counts what one clean-up pass deleted.
 type CleanupReport struct {
+	Purged
 	UnusedClients int
-	Assertions    int
-	Revocations   int
 }
 
 // Cleanup deletes expired state. Every statement is an idempotent
@@ -26,9 +41,7 @@ func (p *Provider) Cleanup(ctx context.Context) (CleanupReport, error) {
 	var err error
 	r.UnusedClients, err = p.store.DeleteUnusedClients(ctx, SourceDCR, now.Add(-p.cfg.UnusedClientTTL))
 	errs = append(errs, err)
-	r.Assertions, err = p.store.DeleteExpiredAssertions(ctx, now)
-	errs = append(errs, err)
-	r.Revocations, err = p.store.DeleteExpiredRevocations(ctx, now)
+	r.Purged, err = p.store.DeleteExpired(ctx, now)
 	errs = append(errs, err)
 	return r, errors.Join(errs...)
 }

@@ -133,6 +133,10 @@ type Store interface {
 	KeyStore
 	RevocationStore
 	TrustStore
+	// DeleteExpired removes expired codes, authorization requests, refresh
+	// tokens, grants, revocation entries, assertion jtis and old session
+	// bindings; safe to run on every replica at once.
+	DeleteExpired(ctx context.Context, now time.Time) (Purged, error)
 	// InTx runs fn in one transaction with a Store bound to it; fn's error rolls back.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
 	// Ping reports whether the database is reachable.

@@ -160,7 +160,8 @@ func (s *Server) runCleanup(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "clean-up failed", "error", err)
 		} else if r != (oauth.CleanupReport{}) {
-			s.log.InfoContext(ctx, "clean-up", "unused_clients", r.UnusedClients, "assertions", r.Assertions, "revocations", r.Revocations)
+			s.log.InfoContext(ctx, "clean-up", "unused_clients", r.UnusedClients, "codes", r.Codes, "auth_requests", r.AuthRequests,
+				"refresh_tokens", r.RefreshTokens, "grants", r.Grants, "revocations", r.Revocations, "assertions", r.Assertions, "sessions", r.Sessions)
 		}
 		select {
 		case <-ctx.Done():

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) oauth.Store) {
 		{"Grant/TouchAndRevoke", testGrantTouchAndRevoke},
 		{"Revocation/Log", testRevocationLog},
 		{"Trust/Store", testTrustStore},
+		{"Cleanup/DeleteExpired", testDeleteExpired},
 		{"RefreshToken/Use", testRefreshTokenUse},
 		{"RefreshToken/UseConcurrent", testRefreshTokenUseConcurrent},
 		{"Consent/Upsert", testConsentUpsert},
