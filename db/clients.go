@@ -35,6 +35,7 @@ func clientFromDomain(c *oauth.Client) (*clientRow, error) {
 		JWKS:                    c.JWKS,
 		RegistrationTokenHash:   c.RegistrationTokenHash,
 		RegisteredFrom:          c.RegisteredFrom,
+		ResourceServer:          c.ResourceServer,
 		Disabled:                c.Disabled,
 		CreatedAt:               toDB(c.CreatedAt),
 		LastUsedAt:              toDBPtr(c.LastUsedAt),
@@ -61,6 +62,7 @@ func (r *clientRow) toDomain() *oauth.Client {
 		JWKS:                    r.JWKS,
 		RegistrationTokenHash:   r.RegistrationTokenHash,
 		RegisteredFrom:          r.RegisteredFrom,
+		ResourceServer:          r.ResourceServer,
 		Disabled:                r.Disabled,
 		CreatedAt:               fromDB(r.CreatedAt),
 		LastUsedAt:              fromDBPtr(r.LastUsedAt),
@@ -112,7 +114,7 @@ func (s *Store) UpdateClient(ctx context.Context, c *oauth.Client) error {
 		err = checkAffected(s.db.NewUpdate().Model(row).Column(
 			"secret_hash", "name", "redirect_uris", "grant_types", "response_types",
 			"token_endpoint_auth_method", "scope", "client_uri", "logo_uri", "contacts",
-			"software_id", "software_version", "source", "disabled", "jwks_uri", "jwks", "registration_token_hash",
+			"software_id", "software_version", "source", "disabled", "jwks_uri", "jwks", "registration_token_hash", "resource_server",
 		).WherePK().Exec(ctx))
 	}
 	return wrapErr(err, "update client %q", c.ID)

@@ -182,3 +182,17 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash string, at time.Time) 
 	}
 	return row.toDomain(), nil
 }
+
+// GetRefreshToken returns a refresh token by hash without using it, or
+// oauth.ErrNotFound.
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (*oauth.RefreshToken, error) {
+	row := new(refreshTokenRow)
+	err := validKey(hash)
+	if err == nil {
+		err = s.db.NewSelect().Model(row).Where("hash = ?", hash).Scan(ctx)
+	}
+	if err != nil {
+		return nil, wrapErr(err, "get refresh token %s", short(hash))
+	}
+	return row.toDomain(), nil
+}

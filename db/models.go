@@ -118,6 +118,7 @@ type clientRow struct {
 	JWKS                    string     `bun:"jwks"`
 	RegistrationTokenHash   string     `bun:"registration_token_hash"`
 	RegisteredFrom          string     `bun:"registered_from"`
+	ResourceServer          bool       `bun:"resource_server"`
 	Disabled                bool       `bun:"disabled"`
 	CreatedAt               time.Time  `bun:"created_at"`
 	LastUsedAt              *time.Time `bun:"last_used_at"`

@@ -55,3 +55,16 @@ func (s *Store) DeleteExpiredRevocations(ctx context.Context, now time.Time) (in
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// IsRevoked reports whether the log holds an unexpired entry of kind for ref.
+func (s *Store) IsRevoked(ctx context.Context, kind oauth.RevocationKind, ref string, now time.Time) (bool, error) {
+	if validKey(ref) != nil {
+		return false, nil
+	}
+	n, err := s.db.NewSelect().Model((*revocationRow)(nil)).Where("kind = ? AND ref = ?", string(kind), ref).
+		Where("expires_at > ?", toDB(now)).Count(ctx)
+	if err != nil {
+		return false, wrapErr(err, "check revocation of %s %q", kind, ref)
+	}
+	return n > 0, nil
+}

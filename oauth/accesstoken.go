@@ -51,6 +51,21 @@ var ErrInvalidToken = errors.New("invalid access token")
 // VerifyAccessToken checks signature, typ, iss, aud and exp (RFC 9068 §4,
 // OAuth 2.1 §5.2). audience must equal the aud claim byte for byte.
 func (ks *KeySet) VerifyAccessToken(raw, issuer, audience string, now time.Time) (*AccessClaims, error) {
+	c, err := ks.ParseAccessToken(raw, issuer, now)
+	if err != nil {
+		return nil, err
+	}
+	if c.Audience != audience {
+		return nil, fmt.Errorf("%w: audience", ErrInvalidToken)
+	}
+	return c, nil
+}
+
+// ParseAccessToken checks everything VerifyAccessToken does except the
+// audience, for introspection and revocation, which serve every route.
+// A kid this replica does not know yet triggers one reload (rate-limited),
+// so a rotation made elsewhere is picked up at once.
+func (ks *KeySet) ParseAccessToken(raw, issuer string, now time.Time) (*AccessClaims, error) {
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
@@ -64,6 +79,9 @@ func (ks *KeySet) VerifyAccessToken(raw, issuer, audience string, now time.Time)
 		return nil, fmt.Errorf("%w: typ %q", ErrInvalidToken, typ)
 	}
 	_, key := ks.signerAndKey(h.KeyID)
+	if key == nil && ks.reloadForUnknownKid() {
+		_, key = ks.signerAndKey(h.KeyID)
+	}
 	if key == nil {
 		return nil, fmt.Errorf("%w: unknown kid", ErrInvalidToken)
 	}
@@ -74,8 +92,6 @@ func (ks *KeySet) VerifyAccessToken(raw, issuer, audience string, now time.Time)
 	switch {
 	case c.Issuer != issuer:
 		return nil, fmt.Errorf("%w: issuer", ErrInvalidToken)
-	case c.Audience != audience:
-		return nil, fmt.Errorf("%w: audience", ErrInvalidToken)
 	case c.Expiry == nil || !now.Before(c.Expiry.Time()):
 		return nil, fmt.Errorf("%w: expired", ErrInvalidToken)
 	case c.IssuedAt != nil && c.IssuedAt.Time().After(now.Add(time.Minute)):

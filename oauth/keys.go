@@ -28,6 +28,10 @@ type KeySet struct {
 	clock   func() time.Time
 	keep    time.Duration // how long a retired key keeps verifying
 
+	// lastMissReload rate-limits reloads triggered by unknown kids.
+	missMu         sync.Mutex
+	lastMissReload time.Time
+
 	mu     sync.RWMutex
 	signer jose.Signer
 	active string
@@ -93,6 +97,28 @@ func (ks *KeySet) Reload(ctx context.Context) error {
 		ks.active = newest.ID
 	}
 	return nil
+}
+
+// unknownKidReloadEvery bounds reloads caused by tokens with unknown kids
+// (a rotation on another replica, or garbage).
+const unknownKidReloadEvery = 2 * time.Second
+
+// reloadForUnknownKid reloads the keys unless that was done recently, and
+// reports whether it did.
+func (ks *KeySet) reloadForUnknownKid() bool {
+	if ks.store == nil {
+		return false
+	}
+	ks.missMu.Lock()
+	defer ks.missMu.Unlock()
+	now := time.Now() // wall time on purpose: a rate limit, never a token decision
+	if now.Sub(ks.lastMissReload) < unknownKidReloadEvery {
+		return false
+	}
+	ks.lastMissReload = now
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return ks.Reload(ctx) == nil
 }
 
 func (ks *KeySet) newSigner(k *SigningKey) (jose.Signer, error) {

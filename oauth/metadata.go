@@ -9,17 +9,22 @@ import (
 // Metadata is the RFC 8414 authorization server metadata document. Only what
 // is implemented is advertised (LX-6).
 type Metadata struct {
-	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty"`
-	JWKSURI                           string   `json:"jwks_uri"`
-	ScopesSupported                   []string `json:"scopes_supported"`
-	ResponseTypesSupported            []string `json:"response_types_supported"`
-	ResponseModesSupported            []string `json:"response_modes_supported"`
-	GrantTypesSupported               []string `json:"grant_types_supported"`
-	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	RegistrationEndpoint  string `json:"registration_endpoint,omitempty"`
+	IntrospectionEndpoint string `json:"introspection_endpoint"`
+	RevocationEndpoint    string `json:"revocation_endpoint"`
+	// RFC 8414 §2: how callers authenticate at introspection and revocation.
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+	JWKSURI                                   string   `json:"jwks_uri"`
+	ScopesSupported                           []string `json:"scopes_supported"`
+	ResponseTypesSupported                    []string `json:"response_types_supported"`
+	ResponseModesSupported                    []string `json:"response_modes_supported"`
+	GrantTypesSupported                       []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported         []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported             []string `json:"code_challenge_methods_supported"`
 	// RFC 9207 (LX-4).
 	AuthorizationResponseISSParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 	// OIDC Discovery 1.0 §3: subjects are stable, per-user, the same for every client.
@@ -55,16 +60,20 @@ func (p *Provider) BuildMetadata(r *http.Request) (*Metadata, error) {
 	sort.Strings(scopes)
 	iss := p.cfg.Issuer
 	m := &Metadata{
-		Issuer:                            iss,
-		AuthorizationEndpoint:             iss + "/authorize",
-		TokenEndpoint:                     iss + "/token",
-		JWKSURI:                           iss + "/jwks.json",
-		ScopesSupported:                   scopes,
-		ResponseTypesSupported:            []string{"code"},
-		ResponseModesSupported:            []string{"query"},
-		GrantTypesSupported:               []string{GrantAuthorizationCode, GrantRefreshToken},
-		TokenEndpointAuthMethodsSupported: []string{AuthNone, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
-		CodeChallengeMethodsSupported:     []string{PKCEMethodS256},
+		Issuer:                iss,
+		AuthorizationEndpoint: iss + "/authorize",
+		TokenEndpoint:         iss + "/token",
+		IntrospectionEndpoint: iss + "/introspect",
+		RevocationEndpoint:    iss + "/revoke",
+		IntrospectionEndpointAuthMethodsSupported:  []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
+		RevocationEndpointAuthMethodsSupported:     []string{AuthNone, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
+		JWKSURI:                                    iss + "/jwks.json",
+		ScopesSupported:                            scopes,
+		ResponseTypesSupported:                     []string{"code"},
+		ResponseModesSupported:                     []string{"query"},
+		GrantTypesSupported:                        []string{GrantAuthorizationCode, GrantRefreshToken},
+		TokenEndpointAuthMethodsSupported:          []string{AuthNone, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
+		CodeChallengeMethodsSupported:              []string{PKCEMethodS256},
 		AuthorizationResponseISSParameterSupported: true,
 		SubjectTypesSupported:                      []string{"public"},
 		ResourceIndicatorsSupported:                true,

@@ -103,7 +103,7 @@ func (p *Provider) ServeClientConfiguration(w http.ResponseWriter, r *http.Reque
 	case http.MethodGet:
 		writeJSON(w, http.StatusOK, p.registrationResponse(c, "", ""))
 	case http.MethodDelete:
-		if err := p.deleteClient(ctx, c.ID); err != nil {
+		if err := p.DeleteClient(ctx, c.ID); err != nil {
 			p.writeError(ctx, w, ServerError(err))
 			return
 		}
@@ -151,17 +151,11 @@ func (p *Provider) updateRegistration(w http.ResponseWriter, r *http.Request, c 
 	writeJSON(w, http.StatusOK, p.registrationResponse(&updated, secret, ""))
 }
 
-// deleteClient removes a client and revokes every grant it holds.
-func (p *Provider) deleteClient(ctx context.Context, id string) error {
+// DeleteClient removes a client and revokes every grant it holds.
+func (p *Provider) DeleteClient(ctx context.Context, id string) error {
 	return p.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-		grants, err := tx.ListGrants(ctx, "", id)
-		if err != nil {
+		if _, err := RevokeGrantsOf(ctx, tx, "", id, p.now()); err != nil {
 			return err
-		}
-		for _, g := range grants {
-			if err := tx.RevokeGrant(ctx, g.ID, p.now()); err != nil {
-				return err
-			}
 		}
 		return tx.DeleteClient(ctx, id)
 	})

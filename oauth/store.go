@@ -72,6 +72,8 @@ type GrantStore interface {
 	// revocation log; revoking a revoked or unknown grant is not an error.
 	RevokeGrant(ctx context.Context, id string, at time.Time) error
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// GetRefreshToken reads a token by hash without using it.
+	GetRefreshToken(ctx context.Context, hash string) (*RefreshToken, error)
 	// UseRefreshToken marks the token used in one atomic statement and returns it.
 	// A token used before returns the token and ErrAlreadyUsed; unknown: ErrNotFound.
 	UseRefreshToken(ctx context.Context, hash string, at time.Time) (*RefreshToken, error)
@@ -84,6 +86,8 @@ type RevocationStore interface {
 	// ListRevocations returns entries with Seq > after that have not expired
 	// at now, in Seq order, at most limit of them.
 	ListRevocations(ctx context.Context, after int64, now time.Time, limit int) ([]*Revocation, error)
+	// IsRevoked reports whether an unexpired entry of kind names ref.
+	IsRevoked(ctx context.Context, kind RevocationKind, ref string, now time.Time) (bool, error)
 	// DeleteExpiredRevocations removes entries expired at now.
 	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int, error)
 }

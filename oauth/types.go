@@ -44,9 +44,11 @@ type Client struct {
 	// token of a dynamically registered client; RegisteredFrom its IP.
 	RegistrationTokenHash string
 	RegisteredFrom        string
-	Disabled              bool
-	CreatedAt             time.Time
-	LastUsedAt            *time.Time
+	// ResourceServer clients may introspect every token, not only their own.
+	ResourceServer bool
+	Disabled       bool
+	CreatedAt      time.Time
+	LastUsedAt     *time.Time
 }
 
 // Public reports whether the client authenticates with "none".

@@ -157,7 +157,10 @@ func TestMetadata(t *testing.T) {
 		if got := toStrings(m["token_endpoint_auth_methods_supported"]); !slices.Equal(got, []string{"none", "client_secret_basic", "client_secret_post", "private_key_jwt"}) {
 			t.Errorf("token_endpoint_auth_methods_supported = %v", got)
 		}
-		for _, absent := range []string{"revocation_endpoint", "introspection_endpoint", "userinfo_endpoint"} {
+		if m["introspection_endpoint"] != e.issuer+"/introspect" || m["revocation_endpoint"] != e.issuer+"/revoke" {
+			t.Errorf("introspection/revocation endpoints = %v / %v", m["introspection_endpoint"], m["revocation_endpoint"])
+		}
+		for _, absent := range []string{"userinfo_endpoint"} {
 			if _, ok := m[absent]; ok {
 				t.Errorf("%s advertises unimplemented %s", path, absent)
 			}

@@ -21,6 +21,10 @@ func (s *Server) routes() http.Handler {
 	public("OPTIONS /jwks.json", hf(p.ServeJWKS))
 	public("POST /token", noStore(hf(p.ServeToken)))
 	public("OPTIONS /token", hf(p.ServeToken))
+	public("POST /introspect", noStore(hf(p.ServeIntrospect)))
+	public("OPTIONS /introspect", hf(p.ServeIntrospect))
+	public("POST /revoke", noStore(hf(p.ServeRevoke)))
+	public("OPTIONS /revoke", hf(p.ServeRevoke))
 	public("POST /register", noStore(hf(p.ServeRegister)))
 	public("OPTIONS /register", hf(p.ServeRegister))
 	for _, m := range []string{"GET", "PUT", "DELETE", "OPTIONS"} {

@@ -40,6 +40,12 @@ func (g *Gateway) verify(ctx context.Context, raw, route string) (*oauth.AccessC
 	if err != nil {
 		return nil, nil, errors.Join(errBadToken, err)
 	}
+	// A single access token revoked at /revoke (RFC 7009), by jti.
+	if revoked, err := g.store.IsRevoked(ctx, oauth.RevokedToken, c.ID, now); err != nil {
+		return nil, nil, err
+	} else if revoked {
+		return nil, nil, errors.Join(errBadToken, errors.New("token revoked"))
+	}
 	if c.GrantID != "" {
 		gr, err := g.store.GetGrant(ctx, c.GrantID)
 		if errors.Is(err, oauth.ErrNotFound) || (err == nil && gr.RevokedAt != nil) {

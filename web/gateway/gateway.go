@@ -30,6 +30,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, route, sessionHash string) error
 	// The revocation log every replica follows (see WatchRevocations).
 	ListRevocations(ctx context.Context, after int64, now time.Time, limit int) ([]*oauth.Revocation, error)
+	IsRevoked(ctx context.Context, kind oauth.RevocationKind, ref string, now time.Time) (bool, error)
 }
 
 // Config configures the gateway.

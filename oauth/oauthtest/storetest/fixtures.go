@@ -29,6 +29,7 @@ func newClient(id string, created time.Time) *oauth.Client {
 		JWKS:                    `{"keys":[]}`,
 		RegistrationTokenHash:   "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		RegisteredFrom:          "192.0.2.7",
+		ResourceServer:          true,
 		Disabled:                false,
 		CreatedAt:               created,
 		LastUsedAt:              nil,

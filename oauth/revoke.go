@@ -1,0 +1,96 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ServeRevoke handles POST /revoke (RFC 7009). A refresh token revokes its
+// whole grant (the family, and the access tokens it issued); an access
+// token is recorded by jti until it expires. A client may revoke only its
+// own tokens; anything else (unknown, expired, another client's) is
+// answered 200 and changes nothing, so the endpoint is no token oracle.
+func (p *Provider) ServeRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	form, err := parseTokenForm(w, r)
+	if err != nil {
+		p.writeError(ctx, w, err)
+		return
+	}
+	client, err := p.authenticateClient(ctx, r, form)
+	if err != nil {
+		p.writeError(ctx, w, err)
+		return
+	}
+	tok := strings.TrimSpace(form.Get("token"))
+	if tok == "" {
+		p.writeError(ctx, w, InvalidRequest("The request has no token."))
+		return
+	}
+	if err := p.RevokeToken(ctx, tok, client.ID); err != nil {
+		p.writeError(ctx, w, ServerError(err))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// RevokeToken revokes tok if it belongs to clientID ("" for any client:
+// the admin CLI).
+func (p *Provider) RevokeToken(ctx context.Context, tok, clientID string) error {
+	now := p.now()
+	if strings.HasPrefix(tok, PrefixRefreshToken) {
+		rt, err := p.store.GetRefreshToken(ctx, HashSecret(tok))
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		g, err := p.store.GetGrant(ctx, rt.GrantID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil || (clientID != "" && g.ClientID != clientID) {
+			return err
+		}
+		p.log.InfoContext(ctx, "refresh token revoked", "grant_id", g.ID, "client_id", g.ClientID)
+		return p.store.RevokeGrant(ctx, g.ID, now)
+	}
+	c, err := p.keys.ParseAccessToken(tok, p.cfg.Issuer, now)
+	if err != nil || (clientID != "" && c.ClientID != clientID) || c.ID == "" {
+		return nil
+	}
+	p.log.InfoContext(ctx, "access token revoked", "jti", c.ID, "client_id", c.ClientID)
+	return p.store.RecordRevocation(ctx, &Revocation{Kind: RevokedToken, Ref: c.ID, CreatedAt: now,
+		ExpiresAt: c.Expiry.Time().Add(time.Minute)})
+}
+
+// RevokeGrantsOf revokes every live grant of a user or of a client (one of
+// them non-empty): off-boarding. It returns how many it revoked.
+func RevokeGrantsOf(ctx context.Context, s Store, userID, clientID string, now time.Time) (int, error) {
+	if userID == "" && clientID == "" {
+		return 0, errors.New("oauth: RevokeGrantsOf needs a user or a client")
+	}
+	n := 0
+	err := s.InTx(ctx, func(ctx context.Context, tx Store) error {
+		grants, err := tx.ListGrants(ctx, userID, clientID)
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if g.RevokedAt != nil {
+				continue
+			}
+			if err := tx.RevokeGrant(ctx, g.ID, now); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
