@@ -30,6 +30,7 @@ func (p *program) clientsCommand() *cli.Command {
 					&cli.StringFlag{Name: "auth-method", Usage: "client_secret_basic (default), client_secret_post, none or private_key_jwt"},
 					&cli.StringFlag{Name: "jwks-uri", Usage: "https URL of the client's JWK Set (private_key_jwt)"},
 					&cli.StringFlag{Name: "jwks-file", Usage: "file holding the client's public JWK Set (private_key_jwt)"},
+					&cli.BoolFlag{Name: "resource-server", Usage: "the client may introspect every token (a resource server), not only its own"},
 					&cli.StringSliceFlag{Name: "scope", Usage: "a scope the client may request (repeatable, or space-separated)"},
 					jsonFlag(),
 				},
@@ -58,6 +59,7 @@ type clientView struct {
 	Contacts                []string   `json:"contacts,omitempty"`
 	SoftwareID              string     `json:"software_id,omitempty"`
 	SoftwareVersion         string     `json:"software_version,omitempty"`
+	ResourceServer          bool       `json:"resource_server,omitempty"`
 	Disabled                bool       `json:"disabled"`
 	CreatedAt               time.Time  `json:"created_at"`
 	LastUsedAt              *time.Time `json:"last_used_at,omitempty"`
@@ -69,7 +71,7 @@ func newClientView(c *oauth.Client) clientView {
 		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, ResponseTypes: c.ResponseTypes, Scope: c.Scope,
 		ClientURI: c.ClientURI, LogoURI: c.LogoURI, Contacts: c.Contacts,
 		SoftwareID: c.SoftwareID, SoftwareVersion: c.SoftwareVersion,
-		Disabled: c.Disabled, CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt,
+		Disabled: c.Disabled, CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt, ResourceServer: c.ResourceServer,
 	}
 }
 
@@ -95,6 +97,10 @@ func (p *program) addClient(c *cli.Context) error {
 		}
 		if err != nil {
 			return fmt.Errorf("new client: %w", err)
+		}
+		client.ResourceServer = c.Bool("resource-server")
+		if client.ResourceServer && client.Public() {
+			return usageErrorf("clients add: a resource server must authenticate; drop --public")
 		}
 		if err := env.store.CreateClient(ctx, client); err != nil {
 			return fmt.Errorf("create client: %w", err)
@@ -225,7 +231,13 @@ func (p *program) removeClient(c *cli.Context) error {
 		return err
 	}
 	return p.withStore(c, func(ctx context.Context, env *adminEnv) error {
-		err := env.store.DeleteClient(ctx, args[0])
+		// Off-boarding: the client's grants are revoked with it.
+		err := env.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
+			if _, err := oauth.RevokeGrantsOf(ctx, tx, "", args[0], time.Now()); err != nil {
+				return err
+			}
+			return tx.DeleteClient(ctx, args[0])
+		})
 		switch {
 		case errors.Is(err, oauth.ErrNotFound):
 			return explain(err, "client %q not found", args[0])

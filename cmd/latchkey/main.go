@@ -94,6 +94,7 @@ func (p *program) app() *cli.App {
 			p.routesCommand(),
 			p.clientsCommand(),
 			p.trustCommand(),
+			p.tokensCommand(),
 			p.keysCommand(),
 		},
 		HideHelpCommand: true,

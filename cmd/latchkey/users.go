@@ -146,15 +146,29 @@ func (p *program) setUserDisabled(disabled bool) cli.ActionFunc {
 			}
 			u.Disabled = disabled
 			u.UpdatedAt = time.Now().UTC()
-			if err := env.store.UpdateUser(ctx, u); err != nil {
-				return fmt.Errorf("update user: %w", err)
+			revoked := 0
+			// Off-boarding: disabling takes away everything the user holds,
+			// in the same transaction, so no replica keeps honouring it.
+			err = env.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
+				if err := tx.UpdateUser(ctx, u); err != nil {
+					return fmt.Errorf("update user: %w", err)
+				}
+				if disabled {
+					if revoked, err = oauth.RevokeGrantsOf(ctx, tx, u.ID, "", u.UpdatedAt); err != nil {
+						return fmt.Errorf("revoke grants: %w", err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			out := p.printer(c)
 			if out.json {
 				return out.JSON(newUserView(u))
 			}
 			if disabled {
-				out.linef("disabled user %s", u.Username)
+				out.linef("disabled user %s (revoked %d grants)", u.Username, revoked)
 			} else {
 				out.linef("enabled user %s", u.Username)
 			}
