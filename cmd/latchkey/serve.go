@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/static"
 	"github.com/latchkey/latchkey/web"
+	"github.com/latchkey/latchkey/web/gateway"
 	"github.com/latchkey/latchkey/web/gateway/demo"
 )
 
@@ -46,6 +47,12 @@ func (p *program) serveCommand() *cli.Command {
 				Usage: "refuse private-use redirect URI schemes (cursor://…) at registration"},
 			&cli.StringSliceFlag{Name: "allowed-origin", EnvVars: []string{"LATCHKEY_ALLOWED_ORIGINS"},
 				Usage: "browser origin, besides the issuer's, that may call the MCP gateway (repeatable; e.g. the MCP Inspector's http://localhost:6274)"},
+			&cli.DurationFlag{Name: "key-reload-interval", EnvVars: []string{"LATCHKEY_KEY_RELOAD_INTERVAL"}, Value: keyReloadInterval,
+				Usage: "how often signing keys are re-read (a rotation elsewhere is also picked up at the first token with a new kid)"},
+			&cli.DurationFlag{Name: "revocation-poll", EnvVars: []string{"LATCHKEY_REVOCATION_POLL"}, Value: gateway.DefaultRevocationPoll,
+				Usage: "how often the revocation log is read; bounds how long a revoked token stays usable on this replica"},
+			&cli.DurationFlag{Name: "cleanup-interval", EnvVars: []string{"LATCHKEY_CLEANUP_INTERVAL"}, Value: web.DefaultCleanupInterval,
+				Usage: "how often expired state is deleted (safe on every replica)"},
 			&cli.StringFlag{Name: "demo-addr", Value: "127.0.0.1:0", Usage: "loopback address of the demo MCP server (with --demo)"},
 			accessTokenTTLFlag(),
 		},
@@ -128,7 +135,8 @@ func (p *program) serve(c *cli.Context) (err error) {
 		}
 		origins = append(origins, demoInspectorOrigins...)
 	}
-	srv, err := p.newServer(cfg, store, secrets, keys, ln.Addr().String(), origins, fetchPolicy, fetchWarnings)
+	srv, err := p.newServer(cfg, store, secrets, keys, web.Config{Addr: ln.Addr().String(), AllowedOrigins: origins, Warnings: fetchWarnings,
+		RevocationPoll: c.Duration("revocation-poll"), CleanupInterval: c.Duration("cleanup-interval")}, fetchPolicy)
 	if err != nil {
 		return err
 	}
@@ -137,7 +145,7 @@ func (p *program) serve(c *cli.Context) (err error) {
 	reloaded := make(chan struct{})
 	go func() {
 		defer close(reloaded)
-		reloadKeys(reloadCtx, keys, p.log)
+		reloadKeys(reloadCtx, keys, c.Duration("key-reload-interval"), p.log)
 	}()
 	defer func() { stopReload(); <-reloaded }()
 
@@ -162,8 +170,8 @@ func (p *program) checkIssuer(cfg oauth.Config, addr string) error {
 }
 
 // newServer builds the authorization server and the HTTP layer on top of it.
-func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Secrets, keys *oauth.KeySet, addr string, origins []string,
-	fetch oauth.FetchPolicy, fetchWarnings []string) (*web.Server, error) {
+func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Secrets, keys *oauth.KeySet, wcfg web.Config,
+	fetch oauth.FetchPolicy) (*web.Server, error) {
 	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log), oauth.WithFetcher(oauth.NewFetcher(fetch)))
 	if err != nil {
 		return nil, err
@@ -172,7 +180,8 @@ func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Se
 	if err != nil {
 		return nil, fmt.Errorf("load static assets: %w", err)
 	}
-	return web.New(web.Config{Addr: addr, Issuer: provider.Issuer(), AllowedOrigins: origins, Warnings: fetchWarnings}, web.Deps{
+	wcfg.Issuer = provider.Issuer()
+	return web.New(wcfg, web.Deps{
 		Provider: provider,
 		Store:    store,
 		Secrets:  secrets,
@@ -197,8 +206,11 @@ func listenAddr(configured string, actual net.Addr) string {
 }
 
 // reloadKeys re-reads the signing keys every keyReloadInterval until ctx ends.
-func reloadKeys(ctx context.Context, keys *oauth.KeySet, log *slog.Logger) {
-	t := time.NewTicker(keyReloadInterval)
+func reloadKeys(ctx context.Context, keys *oauth.KeySet, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		every = keyReloadInterval
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
