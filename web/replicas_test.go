@@ -2,8 +2,8 @@ package web_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"net/url"
