@@ -251,3 +251,46 @@ func TestRevocationMatrix(t *testing.T) {
 		t.Fatal("a revoked refresh token still refreshes")
 	}
 }
+
+// TestKeyRotationWindow: after a rotation the old key keeps verifying the
+// tokens it signed (and stays in the JWKS) until its window ends, then
+// leaves the JWKS and its tokens are refused; new tokens use the new key.
+func TestKeyRotationWindow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	ctx := context.Background()
+	up := newEchoUpstream(t)
+	e.addRoute("echo", up.srv.URL+"/mcp")
+	old, _ := e.mintToken(e.user.ID, "echo", "")
+	oldKID := e.provider.Keys().ActiveKeyID()
+	if _, err := e.provider.Keys().Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jwksKIDs := func() string {
+		m := decodeJSON(t, e.get(http.DefaultClient, "/jwks.json"))
+		var kids []string
+		for _, k := range m["keys"].([]any) {
+			kids = append(kids, k.(map[string]any)["kid"].(string))
+		}
+		return strings.Join(kids, ",")
+	}
+	fresh, _ := e.mintToken(e.user.ID, "echo", "")
+	if jwtKID(t, fresh) == oldKID || !strings.Contains(jwksKIDs(), oldKID) {
+		t.Fatalf("after rotation: new token kid %s (old %s), JWKS %s", jwtKID(t, fresh), oldKID, jwksKIDs())
+	}
+	for _, tok := range []string{old, fresh} {
+		resp := e.mcpPost("echo", tok, nil)
+		resp.Body.Close()
+		wantStatus(t, resp, http.StatusOK)
+	}
+	e.clock.Advance(17 * time.Minute) // past the 16 min window of the env's key set
+	if err := e.provider.Keys().Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(jwksKIDs(), oldKID) {
+		t.Fatalf("the retired key is still published after its window: %s", jwksKIDs())
+	}
+	if _, err := e.provider.Keys().ParseAccessToken(old, e.issuer, e.clock.Now().Add(-17*time.Minute)); err == nil {
+		t.Fatal("a token of the removed key still verifies")
+	}
+}
