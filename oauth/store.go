@@ -109,6 +109,20 @@ type TrustStore interface {
 	DeleteUnusedClients(ctx context.Context, source string, createdBefore time.Time) (int, error)
 }
 
+// ConsoleStore keeps the audit log and the console's metric counters.
+type ConsoleStore interface {
+	RecordAudit(ctx context.Context, e *AuditEvent) error
+	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
+	// AddMetrics adds counts to their hourly buckets (upsert, additive).
+	AddMetrics(ctx context.Context, counts []MetricCount) error
+	// ListMetrics returns buckets in [from, to), oldest first.
+	ListMetrics(ctx context.Context, from, to time.Time) ([]MetricCount, error)
+	// ListConsents lists a user's remembered consents.
+	ListConsents(ctx context.Context, userID string) ([]*Consent, error)
+	// UpdateRoute replaces a route's settings (by name).
+	UpdateRoute(ctx context.Context, r *Route) error
+}
+
 // ConsentStore keeps remembered consents.
 type ConsentStore interface {
 	GetConsent(ctx context.Context, userID, clientID, route string) (*Consent, error)
@@ -137,6 +151,7 @@ type Store interface {
 	KeyStore
 	RevocationStore
 	TrustStore
+	ConsoleStore
 	// DeleteExpired removes expired codes, authorization requests, refresh
 	// tokens, grants, revocation entries, assertion jtis and old session
 	// bindings; safe to run on every replica at once.

@@ -226,3 +226,39 @@ type SigningKey struct {
 	RetiredAt  *time.Time // no longer signs; still verifies until NotAfter
 	NotAfter   *time.Time // after this the key leaves the JWKS
 }
+
+// AuditEvent is one entry of the audit log: who did what, to what, when and
+// from where. Actor is a username, "cli:<os user>", or a client_id.
+type AuditEvent struct {
+	ID        int64
+	At        time.Time
+	Actor     string
+	Action    string // e.g. "route.create", "login.failure", "consent.grant"
+	Target    string
+	Detail    string
+	IP        string
+	RequestID string
+}
+
+// AuditFilter selects audit events, newest first.
+type AuditFilter struct {
+	Query    string // substring of actor, action, target or detail
+	BeforeID int64  // page: only events older than this ID (0: from the newest)
+	Limit    int
+}
+
+// MetricCount is one aggregated counter: count of metric on route in the
+// hour starting at Bucket.
+type MetricCount struct {
+	Bucket time.Time
+	Route  string
+	Metric string
+	Count  int64
+}
+
+// Metric names.
+const (
+	MetricTokensIssued    = "tokens_issued"
+	MetricGatewayRequests = "gateway_requests"
+	MetricGatewayErrors   = "gateway_errors"
+)

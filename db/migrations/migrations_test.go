@@ -18,7 +18,7 @@ import (
 // tables are the tables the migrations create.
 func tables() []string {
 	return []string{"users", "clients", "routes", "auth_requests", "codes", "grants",
-		"refresh_tokens", "consents", "signing_keys", "gateway_sessions", "revocations", "settings", "trusted_domains", "used_assertions"}
+		"refresh_tokens", "consents", "signing_keys", "gateway_sessions", "revocations", "settings", "trusted_domains", "used_assertions", "audit_events", "metric_counts"}
 }
 
 func TestNew(t *testing.T) {
