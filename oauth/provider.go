@@ -22,7 +22,20 @@ type Provider struct {
 	jwks    *cimdCache // fetched jwks_uri documents
 	// registerLimit is the per-IP rate limit of POST /register.
 	registerLimit *rateLimiter
+	metrics       Metrics
 }
+
+// Metrics counts events per route for the console's charts.
+type Metrics interface {
+	Add(route, metric string, n int64)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Add(string, string, int64) {}
+
+// WithMetrics injects the counter of issued tokens.
+func WithMetrics(m Metrics) Option { return func(p *Provider) { p.metrics = m } }
 
 // Option configures a Provider.
 type Option func(*Provider)
@@ -50,6 +63,9 @@ func New(cfg Config, store Store, keys *KeySet, opts ...Option) (*Provider, erro
 		cimd: newCIMDCache(), jwks: newCIMDCache(), registerLimit: newRateLimiter(registerPerMinute, registerBurst, 100000)}
 	for _, o := range opts {
 		o(p)
+	}
+	if p.metrics == nil {
+		p.metrics = noMetrics{}
 	}
 	if p.fetcher == nil {
 		p.fetcher = NewFetcher(FetchPolicy{})

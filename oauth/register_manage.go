@@ -25,8 +25,8 @@ const (
 	DefaultMaxUnusedClients = 10000
 )
 
-// clientIP is the request's peer address (proxies are not trusted for it).
-func clientIP(r *http.Request) string {
+// ClientIP is the request's peer address (proxies are not trusted for it).
+func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -36,7 +36,7 @@ func clientIP(r *http.Request) string {
 
 // admitRegistration applies the per-IP rate limit and the unused-client cap.
 func (p *Provider) admitRegistration(w http.ResponseWriter, r *http.Request) bool {
-	ok, wait := p.registerLimit.allow(clientIP(r), p.now())
+	ok, wait := p.registerLimit.allow(ClientIP(r), p.now())
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: "slow_down", ErrorDescription: "Too many registrations from this address; try again later."})

@@ -30,42 +30,47 @@ func (p *Provider) ServeRevoke(w http.ResponseWriter, r *http.Request) {
 		p.writeError(ctx, w, InvalidRequest("The request has no token."))
 		return
 	}
-	if err := p.RevokeToken(ctx, tok, client.ID); err != nil {
+	what, err := p.RevokeToken(ctx, tok, client.ID)
+	if err != nil {
 		p.writeError(ctx, w, ServerError(err))
 		return
+	}
+	if what != "" {
+		p.audit(r, client.ID, "token.revoke", what, "via /revoke")
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 }
 
 // RevokeToken revokes tok if it belongs to clientID ("" for any client:
-// the admin CLI).
-func (p *Provider) RevokeToken(ctx context.Context, tok, clientID string) error {
+// the admin CLI) and says what it revoked ("grant …" or "access token …"),
+// "" when nothing.
+func (p *Provider) RevokeToken(ctx context.Context, tok, clientID string) (string, error) {
 	now := p.now()
 	if strings.HasPrefix(tok, PrefixRefreshToken) {
 		rt, err := p.store.GetRefreshToken(ctx, HashSecret(tok))
 		if errors.Is(err, ErrNotFound) {
-			return nil
+			return "", nil
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 		g, err := p.store.GetGrant(ctx, rt.GrantID)
 		if errors.Is(err, ErrNotFound) {
-			return nil
+			return "", nil
 		}
 		if err != nil || (clientID != "" && g.ClientID != clientID) {
-			return err
+			return "", err
 		}
 		p.log.InfoContext(ctx, "refresh token revoked", "grant_id", g.ID, "client_id", g.ClientID)
-		return p.store.RevokeGrant(ctx, g.ID, now)
+		return "grant " + g.ID, p.store.RevokeGrant(ctx, g.ID, now)
 	}
 	c, err := p.keys.ParseAccessToken(tok, p.cfg.Issuer, now)
 	if err != nil || (clientID != "" && c.ClientID != clientID) || c.ID == "" {
-		return nil
+		return "", nil
 	}
 	p.log.InfoContext(ctx, "access token revoked", "jti", c.ID, "client_id", c.ClientID)
-	return p.store.RecordRevocation(ctx, &Revocation{Kind: RevokedToken, Ref: c.ID, CreatedAt: now,
+	return "access token " + c.ID, p.store.RecordRevocation(ctx, &Revocation{Kind: RevokedToken, Ref: c.ID, CreatedAt: now,
 		ExpiresAt: c.Expiry.Time().Add(time.Minute)})
 }
 
@@ -93,4 +98,13 @@ func RevokeGrantsOf(ctx context.Context, s Store, userID, clientID string, now t
 		return nil
 	})
 	return n, err
+}
+
+// audit records an event of the authorization server in the audit log;
+// failures are logged only.
+func (p *Provider) audit(r *http.Request, actor, action, target, detail string) {
+	e := &AuditEvent{At: p.now(), Actor: actor, Action: action, Target: target, Detail: detail, IP: ClientIP(r)}
+	if err := p.store.RecordAudit(r.Context(), e); err != nil {
+		p.log.ErrorContext(r.Context(), "audit: record event", "action", action, "error", err)
+	}
 }

@@ -19,6 +19,7 @@ type TokenResponse struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope"`
+	route        string // for the metrics, never sent
 }
 
 // ServeToken handles POST /token: authenticate the client, then dispatch on
@@ -51,6 +52,7 @@ func (p *Provider) ServeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = p.store.TouchClient(ctx, client.ID, p.now())
+	p.metrics.Add(resp.route, MetricTokensIssued, 1)
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -97,7 +99,7 @@ func (p *Provider) mintAccess(g *grantIssue, now time.Time) (*TokenResponse, err
 	}
 	return &TokenResponse{
 		AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(p.cfg.AccessTokenTTL / time.Second),
-		RefreshToken: g.refresh, Scope: scope,
+		RefreshToken: g.refresh, Scope: scope, route: g.grant.Route,
 	}, nil
 }
 

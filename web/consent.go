@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"errors"
 	"net/http"
 	"net/url"
@@ -140,6 +141,7 @@ func (s *Server) decideConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PostFormValue("decision") {
 	case "approve":
+		s.audit(r, user.Username, "consent.grant", req.ClientID, "route "+req.Route+" scopes "+strings.Join(req.Scopes, " "))
 		s.approve(w, r, sess, req, user, http.StatusSeeOther)
 	case "deny":
 		to, err := s.provider.Deny(r.Context(), req)

@@ -23,6 +23,7 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/static"
 	"github.com/latchkey/latchkey/web"
+	"github.com/latchkey/latchkey/web/metrics"
 )
 
 // testClock is a settable clock shared by the provider and the server.
@@ -102,8 +103,9 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	if o.fetchHosts != nil {
 		policy.Resolver = hostsResolver(o.fetchHosts)
 	}
+	rec := metrics.New(store, clock.Now, log)
 	p, err := oauth.New(oauth.Config{Issuer: issuer, AllowRegistration: !o.disableRegistration, MaxUnusedClients: o.maxUnusedClients}, store, keys,
-		oauth.WithClock(clock.Now), oauth.WithLogger(log), oauth.WithFetcher(oauth.NewFetcher(policy)))
+		oauth.WithClock(clock.Now), oauth.WithLogger(log), oauth.WithFetcher(oauth.NewFetcher(policy)), oauth.WithMetrics(rec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +114,8 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Addr: ts.Listener.Addr().String(), Issuer: issuer, RevocationPoll: 20 * time.Millisecond}, web.Deps{
-		Provider: p, Store: store, Secrets: secrets, Hasher: hasher, Assets: assets, Log: log, Clock: clock.Now,
+	srv, err := web.New(web.Config{Addr: ts.Listener.Addr().String(), Issuer: issuer, RevocationPoll: 20 * time.Millisecond, MetricsFlush: 50 * time.Millisecond}, web.Deps{
+		Provider: p, Store: store, Secrets: secrets, Hasher: hasher, Assets: assets, Log: log, Clock: clock.Now, Metrics: rec,
 	})
 	if err != nil {
 		t.Fatal(err)

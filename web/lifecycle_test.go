@@ -224,7 +224,7 @@ func TestRevocationMatrix(t *testing.T) {
 	resp := e.mcpPost("echo", gw, nil)
 	resp.Body.Close()
 	wantStatus(t, resp, http.StatusOK)
-	if err := e.provider.RevokeToken(ctx, gw, ""); err != nil {
+	if _, err := e.provider.RevokeToken(ctx, gw, ""); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(revocationBound)

@@ -105,6 +105,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !ok || user == nil || user.Disabled {
 		// The username field sometimes holds a mistyped password: log a digest.
 		s.log.InfoContext(ctx, "login failed", slog.String("username_sha256", oauth.HashSecret(username)[:12]))
+		actor := "(unknown username)" // what was typed may be a password: never record it
+		if user != nil {
+			actor = user.Username
+		}
+		s.audit(r, actor, "login.failure", actor, "")
 		fail(http.StatusUnauthorized, "Incorrect username or password.")
 		return
 	}
@@ -116,6 +121,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(ctx, "login", slog.String("user_id", user.ID))
+	s.audit(r, user.Username, "login.success", user.Username, "")
 	if next == "" {
 		next = "/"
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -17,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/static"
 	"github.com/latchkey/latchkey/web/gateway"
+	"github.com/latchkey/latchkey/web/metrics"
 )
 
 // Defaults for the HTTP server.
@@ -39,6 +41,8 @@ type Config struct {
 	AllowedOrigins []string
 	// Warnings are reported by /readyz (the test-only fetch switches).
 	Warnings []string
+	// MetricsFlush is how often counters are written to the database.
+	MetricsFlush time.Duration
 	// CleanupInterval is how often expired state is deleted.
 	CleanupInterval time.Duration
 	// RevocationPoll is how often this replica reads the revocation log
@@ -77,6 +81,9 @@ type Deps struct {
 	Assets   *static.Assets
 	Log      *slog.Logger
 	Clock    func() time.Time
+	// Metrics counts tokens and gateway traffic for the console's charts;
+	// give the provider the same recorder (oauth.WithMetrics). nil: a new one.
+	Metrics *metrics.Recorder
 }
 
 // Server serves every HTTP endpoint of Latchkey.
@@ -90,6 +97,7 @@ type Server struct {
 	clock    func() time.Time
 	sessions *sessions.CookieStore
 	gateway  *gateway.Gateway
+	metrics  *metrics.Recorder
 	secure   bool   // issuer is https: cookies get Secure and the __Host- prefix
 	origin   string // scheme://host of the issuer
 	handler  http.Handler
@@ -121,7 +129,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 		log: d.Log, clock: d.Clock, secure: iss.Scheme == "https", origin: iss.Scheme + "://" + iss.Host,
 	}
 	s.sessions = newCookieStore(d.Secrets, s.secure, cfg.SessionMaxAge)
-	s.gateway, err = gateway.New(gateway.Config{Issuer: cfg.Issuer, AllowedOrigins: cfg.AllowedOrigins},
+	s.metrics = d.Metrics
+	if s.metrics == nil {
+		s.metrics = metrics.New(d.Store, d.Clock, d.Log)
+	}
+	s.gateway, err = gateway.New(gateway.Config{Issuer: cfg.Issuer, AllowedOrigins: cfg.AllowedOrigins, Metrics: s.metrics},
 		d.Provider.Keys(), d.Secrets, d.Store, d.Log, d.Clock)
 	if err != nil {
 		return nil, err
@@ -137,13 +149,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // following the revocation log. Serve runs it; tests that use Handler
 // directly start it themselves.
 func (s *Server) RunBackground(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.runCleanup(ctx)
-	}()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.runCleanup(ctx) }()
+	go func() { defer wg.Done(); s.metrics.Run(ctx, s.cfg.MetricsFlush) }()
 	s.gateway.WatchRevocations(ctx, s.cfg.RevocationPoll)
-	<-done
+	wg.Wait()
 }
 
 // runCleanup deletes expired state now and then every CleanupInterval;

@@ -105,6 +105,7 @@ func (p *program) addClient(c *cli.Context) error {
 		if err := env.store.CreateClient(ctx, client); err != nil {
 			return fmt.Errorf("create client: %w", err)
 		}
+		env.audit(ctx, "client.create", client.ID, client.Name)
 		out := p.printer(c)
 		if out.json {
 			return out.JSON(oauth.RegistrationResponseFor(client, secret))
@@ -246,6 +247,7 @@ func (p *program) removeClient(c *cli.Context) error {
 		case err != nil:
 			return fmt.Errorf("remove client: %w", err)
 		}
+		env.audit(ctx, "client.delete", args[0], "")
 		return p.printer(c).removed("client", args[0])
 	})
 }

@@ -85,3 +85,16 @@ func (p *program) issuer() string {
 
 // issuerForAddr is the default issuer for a listen address.
 func issuerForAddr(addr string) string { return "http://" + addr }
+
+// audit records an admin action made with the CLI, as "cli:<OS user>".
+// A failure to record is reported on stderr and does not undo the action.
+func (e *adminEnv) audit(ctx context.Context, action, target, detail string) {
+	actor := "cli"
+	if u := e.p.getenv("USER"); u != "" {
+		actor = "cli:" + u
+	}
+	ev := &oauth.AuditEvent{At: time.Now().UTC(), Actor: actor, Action: action, Target: target, Detail: detail, IP: "local"}
+	if err := e.store.RecordAudit(ctx, ev); err != nil {
+		e.p.log.Warn("audit: record event", "action", action, "error", err)
+	}
+}

@@ -129,6 +129,7 @@ func (p *program) rotateKeys(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("rotate keys: %w", err)
 		}
+		env.audit(ctx, "key.rotate", k.ID, "")
 		now := time.Now()
 		res := rotation{keyView: newKeyView(k, ks.ActiveKeyID(), now), Retired: []keyView{}}
 		for _, old := range ks.Keys() {

@@ -109,6 +109,7 @@ func (p *program) addRoute(c *cli.Context) error {
 			}
 			return fmt.Errorf("create route: %w", err)
 		}
+		env.audit(ctx, "route.create", r.Name, r.Upstream)
 		out := p.printer(c)
 		v := newRouteView(r, p.issuer())
 		if out.json {
@@ -190,6 +191,7 @@ func (p *program) removeRoute(c *cli.Context) error {
 		case err != nil:
 			return fmt.Errorf("remove route: %w", err)
 		}
+		env.audit(ctx, "route.delete", args[0], "")
 		return p.printer(c).removed("route", args[0])
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/latchkey/latchkey/web"
 	"github.com/latchkey/latchkey/web/gateway"
 	"github.com/latchkey/latchkey/web/gateway/demo"
+	"github.com/latchkey/latchkey/web/metrics"
 )
 
 const (
@@ -172,7 +173,8 @@ func (p *program) checkIssuer(cfg oauth.Config, addr string) error {
 // newServer builds the authorization server and the HTTP layer on top of it.
 func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Secrets, keys *oauth.KeySet, wcfg web.Config,
 	fetch oauth.FetchPolicy) (*web.Server, error) {
-	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log), oauth.WithFetcher(oauth.NewFetcher(fetch)))
+	rec := metrics.New(store, time.Now, p.log)
+	provider, err := oauth.New(cfg, store, keys, oauth.WithLogger(p.log), oauth.WithFetcher(oauth.NewFetcher(fetch)), oauth.WithMetrics(rec))
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +191,7 @@ func (p *program) newServer(cfg oauth.Config, store web.Store, secrets *oauth.Se
 		Assets:   assets,
 		Log:      p.log,
 		Clock:    time.Now,
+		Metrics:  rec,
 	})
 }
 

@@ -213,8 +213,12 @@ func (p *program) revokeTokens(c *cli.Context) error {
 			if err != nil {
 				return err
 			}
-			if err := prov.RevokeToken(ctx, tok, ""); err != nil {
+			what, err := prov.RevokeToken(ctx, tok, "")
+			if err != nil {
 				return fmt.Errorf("revoke: %w", err)
+			}
+			if what != "" {
+				env.audit(ctx, "token.revoke", what, "")
 			}
 			if out.json {
 				return out.JSON(revokeResult{Token: true})
@@ -230,6 +234,7 @@ func (p *program) revokeTokens(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("revoke grants: %w", err)
 		}
+		env.audit(ctx, "token.revoke_all", "user "+user+" client "+client, fmt.Sprintf("%d grants", n))
 		if out.json {
 			return out.JSON(revokeResult{RevokedGrants: n})
 		}

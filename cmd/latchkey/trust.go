@@ -81,6 +81,7 @@ func (p *program) trustAdd(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("add trusted domain: %w", err)
 		}
+		env.audit(ctx, "trust.add", domain, "")
 		return p.printTrust(ctx, c, env)
 	})
 }
@@ -102,6 +103,7 @@ func (p *program) trustRemove(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("remove trusted domain: %w", err)
 		}
+		env.audit(ctx, "trust.remove", domain, "")
 		return p.printTrust(ctx, c, env)
 	})
 }
@@ -120,6 +122,7 @@ func (p *program) trustMode(c *cli.Context) error {
 		if err := oauth.SetTrustMode(ctx, env.store, args[0], time.Now()); err != nil {
 			return fmt.Errorf("set trust mode: %w", err)
 		}
+		env.audit(ctx, "trust.mode", args[0], "")
 		return p.printTrust(ctx, c, env)
 	})
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/latchkey/latchkey/oauth"
 )
 
 // TestTrustCommands: mode and allowlist round-trip, normalization, and
@@ -40,5 +42,31 @@ func TestTrustCommands(t *testing.T) {
 	e.jsonOut(t, &v, "trust", "list")
 	if v.Mode != "allowlist" || strings.Join(v.Domains, ",") != "*.example.com" {
 		t.Fatalf("after errors the policy changed: %+v", v)
+	}
+}
+
+// TestCLIWritesAudit: admin commands leave audit entries with the OS user.
+func TestCLIWritesAudit(t *testing.T) {
+	e := newTestEnv(t)
+	e.env["USER"] = "ops"
+	e.ok(t, "users", "add", "--username", "carol")
+	e.ok(t, "routes", "add", "--name", "files", "--upstream", "http://127.0.0.1:9/mcp")
+	e.ok(t, "trust", "add", "claude.ai")
+	e.ok(t, "users", "disable", "carol")
+	e.ok(t, "routes", "remove", "files")
+	events, err := e.store(t).ListAudit(t.Context(), oauth.AuditFilter{Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range events {
+		if ev.Actor != "cli:ops" {
+			t.Errorf("event %s by %q, want cli:ops", ev.Action, ev.Actor)
+		}
+		got = append(got, ev.Action+" "+ev.Target)
+	}
+	want := "route.delete files,user.disable carol,trust.add claude.ai,route.create files,user.create carol"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("audit = %v\nwant %s", got, want)
 	}
 }

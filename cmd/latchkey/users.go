@@ -91,6 +91,7 @@ func (p *program) addUser(c *cli.Context) error {
 			}
 			return fmt.Errorf("create user: %w", err)
 		}
+		env.audit(ctx, "user.create", u.Username, map[bool]string{true: "admin", false: ""}[u.Admin])
 		out := p.printer(c)
 		if out.json {
 			v := newUserView(u)
@@ -163,6 +164,7 @@ func (p *program) setUserDisabled(disabled bool) cli.ActionFunc {
 			if err != nil {
 				return err
 			}
+			env.audit(ctx, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], u.Username, fmt.Sprintf("revoked %d grants", revoked))
 			out := p.printer(c)
 			if out.json {
 				return out.JSON(newUserView(u))
@@ -201,6 +203,7 @@ func (p *program) changePassword(c *cli.Context) error {
 		if err := env.store.UpdateUser(ctx, u); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
+		env.audit(ctx, "user.password", u.Username, "")
 		out := p.printer(c)
 		if out.json {
 			v := newUserView(u)

@@ -45,6 +45,10 @@ type Config struct {
 	TokenCacheSize int
 	// KeepAlive is the SSE silence after which a comment is sent (TR-14).
 	KeepAlive time.Duration
+	// Metrics counts requests and errors per route (nil: not counted).
+	Metrics interface {
+		Add(route, metric string, n int64)
+	}
 }
 
 // Defaults for Config.

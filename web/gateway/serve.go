@@ -35,6 +35,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	}
+	if g.cfg.Metrics != nil {
+		sw := &statusWriter{ResponseWriter: w}
+		w = sw
+		defer g.count(name, sw)
+	}
 	scope := strings.Join(e.route.BaseScopes(), " ")
 	// RS-12: tokens only in the header; a query token is refused outright.
 	if q := r.URL.Query(); q.Has("access_token") {
@@ -106,4 +111,36 @@ func allowed(rt *oauth.Route, u *oauth.User) bool {
 		return false
 	}
 	return len(rt.AllowedUsers) == 0 || slices.Contains(rt.AllowedUsers, u.Username) || (rt.AdminOnly && u.Admin)
+}
+
+// statusWriter remembers the status for the metrics; Unwrap keeps
+// http.ResponseController (flushing streams) working through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// count records a request on a known route; an error is any refusal or
+// failure except the 401 that starts every client's discovery.
+func (g *Gateway) count(route string, sw *statusWriter) {
+	g.cfg.Metrics.Add(route, oauth.MetricGatewayRequests, 1)
+	if sw.status >= 400 && sw.status != http.StatusUnauthorized {
+		g.cfg.Metrics.Add(route, oauth.MetricGatewayErrors, 1)
+	}
 }
