@@ -1,11 +1,11 @@
 package web
 
 import (
-	"strings"
 	"errors"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gorilla/sessions"
 
