@@ -61,3 +61,79 @@ func nonceAttr(ctx context.Context) templ.Attributes {
 	}
 	return nil
 }
+
+// flashClass maps a flash kind to its callout style.
+func flashClass(kind string) string {
+	if kind == "error" {
+		return "callout-error"
+	}
+	return "callout-verified"
+}
+
+// Chart geometry: a 600×160 plot at (40, 10) inside a 650×195 view box.
+const (
+	chartLeft, chartTop, chartW, chartH = 40.0, 10.0, 600.0, 160.0
+)
+
+func chartViewBox() string { return "0 0 650 195" }
+
+// chartX is the x coordinate of bucket i of n.
+func chartX(i, n int) string {
+	if n <= 1 {
+		return strconv.FormatFloat(chartLeft, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(chartLeft+chartW*float64(i)/float64(n-1), 'f', 1, 64)
+}
+
+// chartPoints is a polyline's points for values scaled to max.
+func chartPoints(values []int64, max int64) string {
+	if max < 1 {
+		max = 1
+	}
+	var b []byte
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		y := chartTop + chartH - chartH*float64(v)/float64(max)
+		b = append(b, chartX(i, len(values))...)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, y, 'f', 1, 64)
+	}
+	return string(b)
+}
+
+// seriesClass picks one of the stylesheet's series colours.
+func seriesClass(i int) string { return "s" + strconv.Itoa(i%6) }
+
+// sourceLabel names where a client came from.
+func sourceLabel(s string) string {
+	switch s {
+	case "dcr":
+		return "Registered"
+	case "cimd":
+		return "Metadata document"
+	case "static":
+		return "Pre-registered"
+	}
+	return s
+}
+
+// statusBadge styles a grant or key status.
+func statusBadge(s string) string {
+	switch s {
+	case "active":
+		return "badge-ok"
+	case "revoked", "expired", "disabled":
+		return "badge-muted"
+	}
+	return ""
+}
+
+// routeFormAction is where the route form posts.
+func routeFormAction(editing bool, name string) string {
+	if editing {
+		return "/admin/routes/" + name
+	}
+	return "/admin/routes"
+}

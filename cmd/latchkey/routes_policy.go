@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"net/textproto"
 	"os"
-	"path"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -28,16 +26,11 @@ func routePolicyFlags() []cli.Flag {
 // returns the upstream credential header ("" when none), still in clear.
 func (p *program) applyRoutePolicy(c *cli.Context, r *oauth.Route) (header string, err error) {
 	for _, spec := range c.StringSlice("step-up") {
-		rule, err := parseStepUp(spec)
+		rule, err := oauth.ParseStepUpRule(spec)
 		if err != nil {
-			return "", err
+			return "", usageErrorf("--step-up %v", err)
 		}
-		for _, s := range rule.Scopes {
-			if !contains(r.Scopes, s) {
-				r.Scopes = append(r.Scopes, s) // a step-up scope is one the route offers
-			}
-		}
-		r.StepUp = append(r.StepUp, rule)
+		r.ApplyStepUp(rule) // a step-up scope is one the route offers
 	}
 	r.AdminOnly = c.Bool("admin-only")
 	for _, u := range c.StringSlice("allow-user") {
@@ -64,10 +57,9 @@ func (p *program) applyRoutePolicy(c *cli.Context, r *oauth.Route) (header strin
 	if header == "" {
 		return "", nil
 	}
-	name, value, ok := strings.Cut(header, ":")
-	name, value = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)), strings.TrimSpace(value)
-	if !ok || name == "" || value == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n\x00") {
-		return "", usageErrorf("the upstream header must look like 'Name: value'")
+	name, value, err := oauth.ParseUpstreamHeader(header)
+	if err != nil {
+		return "", usageErrorf("%v", err)
 	}
 	r.UpstreamHeaderName = name
 	return value, nil
@@ -84,33 +76,4 @@ func (p *program) sealUpstreamHeader(r *oauth.Route, value string) error {
 	}
 	r.UpstreamHeaderSealed = sec.Seal([]byte(value), oauth.UpstreamHeaderAAD(r.Name))
 	return nil
-}
-
-// parseStepUp reads METHOD[:TOOL-GLOB]=SCOPE[,SCOPE].
-func parseStepUp(spec string) (oauth.StepUpRule, error) {
-	lhs, rhs, ok := strings.Cut(spec, "=")
-	if !ok {
-		return oauth.StepUpRule{}, usageErrorf("--step-up %q: want METHOD[:TOOL-GLOB]=SCOPE[,SCOPE]", spec)
-	}
-	method, tool, _ := strings.Cut(lhs, ":")
-	scopes, err := parseScopes(strings.Split(rhs, ","))
-	if err != nil {
-		return oauth.StepUpRule{}, err
-	}
-	if method == "" || len(scopes) == 0 {
-		return oauth.StepUpRule{}, usageErrorf("--step-up %q: needs a method and at least one scope", spec)
-	}
-	if _, err := path.Match(tool, ""); err != nil {
-		return oauth.StepUpRule{}, usageErrorf("--step-up %q: bad tool pattern", spec)
-	}
-	return oauth.StepUpRule{Method: method, Tool: tool, Scopes: scopes}, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -11,11 +11,6 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 )
 
-const (
-	maxUsernameLen = 64
-	userIDPrefix   = "usr_"
-)
-
 func (p *program) usersCommand() *cli.Command {
 	pwStdin := func() cli.Flag {
 		return &cli.BoolFlag{Name: "password-stdin", Usage: "read the password from the first line of stdin instead of generating one"}
@@ -237,21 +232,13 @@ func getUser(ctx context.Context, st oauth.UserStore, username string) (*oauth.U
 
 // checkUsername enforces 1–64 characters of [a-zA-Z0-9._@-].
 func checkUsername(name string) error {
-	if name == "" || len(name) > maxUsernameLen {
-		return usageErrorf("invalid username %q: use 1 to %d characters", name, maxUsernameLen)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '@', c == '-':
-		default:
-			return usageErrorf("invalid username %q: use only letters, digits, '.', '_', '@' and '-'", name)
-		}
+	if err := oauth.CheckUsername(name); err != nil {
+		return usageErrorf("invalid username %q: %v", name, err)
 	}
 	return nil
 }
 
-func newUserID() string { return userIDPrefix + oauth.RandomString(12) }
+func newUserID() string { return oauth.NewUserID() }
 
 // newHasher hashes with the same argon2id parameters as the server; the CLI
 // hashes one password at a time.

@@ -41,8 +41,8 @@ func TestUsersAddGeneratesPasswordOnce(t *testing.T) {
 	if len(users) != 1 || users[0].Username != "alice" || !users[0].Admin || users[0].Disabled || users[0].Password != "" {
 		t.Errorf("users list --json: got %+v, want one enabled admin alice without password", users)
 	}
-	if !strings.HasPrefix(users[0].ID, userIDPrefix) {
-		t.Errorf("user ID: got %q, want prefix %q", users[0].ID, userIDPrefix)
+	if !strings.HasPrefix(users[0].ID, "usr_") {
+		t.Errorf("user ID: got %q, want prefix %q", users[0].ID, "usr_")
 	}
 }
 
