@@ -135,3 +135,25 @@ func (s *Store) UpdateRoute(ctx context.Context, r *oauth.Route) error {
 	}
 	return wrapErr(err, "update route %q", r.Name)
 }
+
+// ConsoleCounts returns the dashboard's counters: users, clients, routes
+// and grants that are neither revoked nor expired at now.
+func (s *Store) ConsoleCounts(ctx context.Context, now time.Time) (oauth.Counts, error) {
+	var c oauth.Counts
+	for _, q := range []struct {
+		n     *int
+		query *bun.SelectQuery
+	}{
+		{&c.Users, s.db.NewSelect().Model((*userRow)(nil))},
+		{&c.Clients, s.db.NewSelect().Model((*clientRow)(nil))},
+		{&c.Routes, s.db.NewSelect().Model((*routeRow)(nil))},
+		{&c.ActiveGrants, s.db.NewSelect().Model((*grantRow)(nil)).Where("revoked_at IS NULL").Where("expires_at > ?", toDB(now))},
+	} {
+		n, err := q.query.Count(ctx)
+		if err != nil {
+			return c, wrapErr(err, "console counts")
+		}
+		*q.n = int(n)
+	}
+	return c, nil
+}

@@ -121,6 +121,8 @@ type ConsoleStore interface {
 	ListConsents(ctx context.Context, userID string) ([]*Consent, error)
 	// UpdateRoute replaces a route's settings (by name).
 	UpdateRoute(ctx context.Context, r *Route) error
+	// ConsoleCounts counts users, clients, routes and live grants.
+	ConsoleCounts(ctx context.Context, now time.Time) (Counts, error)
 }
 
 // ConsentStore keeps remembered consents.

@@ -262,3 +262,8 @@ const (
 	MetricGatewayRequests = "gateway_requests"
 	MetricGatewayErrors   = "gateway_errors"
 )
+
+// Counts are the dashboard's headline numbers.
+type Counts struct {
+	Users, Clients, Routes, ActiveGrants int
+}

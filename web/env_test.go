@@ -277,6 +277,7 @@ func (e *env) postForm(c *http.Client, path string, form url.Values) *http.Respo
 
 var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 var requestIDRe = regexp.MustCompile(`name="request_id" value="([^"]+)"`)
+var flashSecretRe = regexp.MustCompile(`data-testid="flash-secret">([^<]+)<`)
 
 func body(t testing.TB, resp *http.Response) string {
 	t.Helper()

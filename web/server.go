@@ -98,6 +98,7 @@ type Server struct {
 	sessions *sessions.CookieStore
 	gateway  *gateway.Gateway
 	metrics  *metrics.Recorder
+	secrets  *oauth.Secrets
 	secure   bool   // issuer is https: cookies get Secure and the __Host- prefix
 	origin   string // scheme://host of the issuer
 	handler  http.Handler
@@ -129,6 +130,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		log: d.Log, clock: d.Clock, secure: iss.Scheme == "https", origin: iss.Scheme + "://" + iss.Host,
 	}
 	s.sessions = newCookieStore(d.Secrets, s.secure, cfg.SessionMaxAge)
+	s.secrets = d.Secrets
 	s.metrics = d.Metrics
 	if s.metrics == nil {
 		s.metrics = metrics.New(d.Store, d.Clock, d.Log)
