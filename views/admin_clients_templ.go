@@ -141,7 +141,7 @@ func Clients(p ClientsProps) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var7 string
-					templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(sourceLabel(c.Source))
+					templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(SourceLabel(c.Source))
 					if templ_7745c5c3_Err != nil {
 						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_clients.templ`, Line: 38, Col: 35}
 					}

@@ -106,8 +106,8 @@ func chartPoints(values []int64, max int64) string {
 // seriesClass picks one of the stylesheet's series colours.
 func seriesClass(i int) string { return "s" + strconv.Itoa(i%6) }
 
-// sourceLabel names where a client came from.
-func sourceLabel(s string) string {
+// SourceLabel names where a client came from.
+func SourceLabel(s string) string {
 	switch s {
 	case "dcr":
 		return "Registered"

@@ -98,17 +98,17 @@ func (s *Server) showClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	row := clientRow(c)
-	fields := [][2]string{
-		{"Client ID", c.ID}, {"Source", row.Source}, {"Authentication", c.TokenEndpointAuthMethod},
+	var fields [][2]string
+	for _, f := range [][2]string{
+		{"Client ID", c.ID}, {"Source", views.SourceLabel(c.Source)}, {"Authentication", c.TokenEndpointAuthMethod},
 		{"Grant types", strings.Join(c.GrantTypes, " ")}, {"Scope", c.Scope}, {"Website", c.ClientURI},
 		{"Software", strings.TrimSpace(c.SoftwareID + " " + c.SoftwareVersion)}, {"Registered from", c.RegisteredFrom},
+		{"JWKS URI", c.JWKSURI}, {"Resource server", map[bool]string{true: "may introspect every token"}[c.ResourceServer]},
 		{"Created", when(c.CreatedAt)}, {"Last used", row.LastUsed},
-	}
-	if c.JWKSURI != "" {
-		fields = append(fields, [2]string{"JWKS URI", c.JWKSURI})
-	}
-	if c.ResourceServer {
-		fields = append(fields, [2]string{"Resource server", "may introspect every token"})
+	} {
+		if f[1] != "" {
+			fields = append(fields, f)
+		}
 	}
 	s.render(w, r, http.StatusOK, views.ClientDetail(views.ClientDetailProps{
 		Console: s.frame(w, r, row.Name, "clients", views.Crumb{Label: "Clients", URL: "/admin/clients"}, views.Crumb{Label: row.Name}),

@@ -46,6 +46,7 @@ func (p *program) setupDemo(ctx context.Context, store oauth.Store, issuer, upst
 	out.linef("Try it: point an MCP client at %s and sign in as %s.", mcpURL, demoUsername)
 	out.linef("  MCP Inspector:  npx @modelcontextprotocol/inspector  (Streamable HTTP, URL above)")
 	out.linef("  Claude Desktop: {\"command\": \"npx\", \"args\": [\"mcp-remote\", \"%s\"]}", mcpURL)
+	out.linef("  Console:        %s/admin (the demo user is an administrator)", strings.TrimSuffix(mcpURL, "/mcp/"+demoRoute))
 	return out.fields([][2]string{
 		{"  MCP server URL", mcpURL},
 		{"  resource metadata", resourceMetadataURL(issuer, demoRoute)},
@@ -71,7 +72,8 @@ func ensureDemoUser(ctx context.Context, store oauth.Store) (string, error) {
 		return "", fmt.Errorf("demo: hash password: %w", err)
 	}
 	now := time.Now().UTC()
-	u := &oauth.User{ID: newUserID(), Username: demoUsername, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	// The demo user is an administrator, so the console can be tried at once.
+	u := &oauth.User{ID: newUserID(), Username: demoUsername, PasswordHash: hash, Admin: true, CreatedAt: now, UpdatedAt: now}
 	switch err := store.CreateUser(ctx, u); {
 	case errors.Is(err, oauth.ErrConflict):
 		return "", nil // another instance created it just now

@@ -152,8 +152,8 @@ func TestServeDemoIdempotent(t *testing.T) {
 	}
 	var users []userView
 	e.jsonOut(t, &users, "users", "list")
-	if len(users) != 1 || users[0].Username != demoUsername || users[0].Admin {
-		t.Errorf("users after two --demo starts: got %+v, want the one demo user", users)
+	if len(users) != 1 || users[0].Username != demoUsername || !users[0].Admin {
+		t.Errorf("users after two --demo starts: got %+v, want the one demo user, an administrator", users)
 	}
 }
 
