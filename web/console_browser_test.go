@@ -235,6 +235,14 @@ func TestConsoleBrowserUser(t *testing.T) {
 		t.Fatal("the authorized app is not listed")
 	}
 	b.screenshot("account.png")
+	// Phone width: the navigation folds above the page; nothing overflows.
+	b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(e.issuer+"/account"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="apps"]`)))
+	if w, err := chromedp.Run(b.ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Errorf("the account page is %d px wide at phone width (%v)", w, err)
+	}
+	b.screenshot("account-phone.png")
+	b.do("desktop viewport", chromedp.EmulateReset(), chromedp.Navigate(e.issuer+"/account"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="apps"]`)))
 	b.do("revoke the app", chromedp.Click(chromedp.CSS(`[data-testid="app-Test Client"] button`)))
 	if got := b.flash("Access revoked"); !strings.Contains(got, "Access revoked") {
 		t.Errorf("flash = %q", got)
