@@ -117,6 +117,8 @@ type ConsoleStore interface {
 	AddMetrics(ctx context.Context, counts []MetricCount) error
 	// ListMetrics returns buckets in [from, to), oldest first.
 	ListMetrics(ctx context.Context, from, to time.Time) ([]MetricCount, error)
+	// SumMetrics sums [from, to) per route and metric (Bucket = from).
+	SumMetrics(ctx context.Context, from, to time.Time) ([]MetricCount, error)
 	// ListConsents lists a user's remembered consents.
 	ListConsents(ctx context.Context, userID string) ([]*Consent, error)
 	// UpdateRoute replaces a route's settings (by name).

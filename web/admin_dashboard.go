@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"time"
@@ -32,7 +33,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		window = "24h"
 	}
 	start := end.Add(-time.Duration(buckets) * step)
-	rows, err := s.store.ListMetrics(ctx, start, end)
+	rows, err := s.metricBuckets(ctx, start, step, buckets)
 	if err != nil {
 		s.consoleError(w, r, err)
 		return
@@ -58,6 +59,24 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		},
 		Window: window, Charts: charts,
 	}))
+}
+
+// metricBuckets reads the counters: hourly rows as stored, or one summed
+// row per route, metric and day.
+func (s *Server) metricBuckets(ctx context.Context, start time.Time, step time.Duration, buckets int) ([]oauth.MetricCount, error) {
+	if step == time.Hour {
+		return s.store.ListMetrics(ctx, start, start.Add(time.Duration(buckets)*step))
+	}
+	var rows []oauth.MetricCount
+	for i := range buckets {
+		from := start.Add(time.Duration(i) * step)
+		day, err := s.store.SumMetrics(ctx, from, from.Add(step))
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, day...)
+	}
+	return rows, nil
 }
 
 // buildChart turns counter rows into one series per route for a metric.
