@@ -104,7 +104,18 @@ func (s *Store) ListClients(ctx context.Context) ([]*oauth.Client, error) {
 	return out, nil
 }
 
-// UpdateClient replaces the mutable fields of the client with c.ID, or
+// SetClientDisabled changes only the disabled flag, or returns
+// oauth.ErrNotFound.
+func (s *Store) SetClientDisabled(ctx context.Context, id string, disabled bool) error {
+	err := validKey(id)
+	if err == nil {
+		err = checkAffected(s.db.NewUpdate().Model((*clientRow)(nil)).Set("disabled = ?", disabled).Where("id = ?", id).Exec(ctx))
+	}
+	return wrapErr(err, "set disabled of client %q", id)
+}
+
+// UpdateClient replaces the metadata of the client with c.ID (never its
+// disabled flag: see SetClientDisabled), or
 // returns oauth.ErrNotFound. ID and CreatedAt never change, and LastUsedAt
 // belongs to TouchClient so that an edit based on a stale read cannot move it
 // back.
@@ -114,7 +125,7 @@ func (s *Store) UpdateClient(ctx context.Context, c *oauth.Client) error {
 		err = checkAffected(s.db.NewUpdate().Model(row).Column(
 			"secret_hash", "name", "redirect_uris", "grant_types", "response_types",
 			"token_endpoint_auth_method", "scope", "client_uri", "logo_uri", "contacts",
-			"software_id", "software_version", "source", "disabled", "jwks_uri", "jwks", "registration_token_hash", "resource_server",
+			"software_id", "software_version", "source", "jwks_uri", "jwks", "registration_token_hash", "resource_server",
 		).WherePK().Exec(ctx))
 	}
 	return wrapErr(err, "update client %q", c.ID)

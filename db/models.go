@@ -95,6 +95,8 @@ type userRow struct {
 	Disabled     bool      `bun:"disabled"`
 	CreatedAt    time.Time `bun:"created_at"`
 	UpdatedAt    time.Time `bun:"updated_at"`
+	// PasswordChangedAt ends browser sessions signed in before it.
+	PasswordChangedAt *time.Time `bun:"password_changed_at"`
 }
 
 type clientRow struct {

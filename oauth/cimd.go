@@ -300,7 +300,11 @@ func (p *Provider) rememberDocumentClient(ctx context.Context, c *Client) (*Clie
 	case errors.Is(err, ErrNotFound):
 		fresh := *c
 		fresh.CreatedAt = p.now()
-		if err := p.store.CreateClient(ctx, &fresh); err != nil && !errors.Is(err, ErrConflict) {
+		err := p.store.CreateClient(ctx, &fresh)
+		if errors.Is(err, ErrConflict) { // created concurrently: use the stored row
+			return p.rememberDocumentClient(ctx, c)
+		}
+		if err != nil {
 			return nil, err
 		}
 		return &fresh, nil
@@ -313,6 +317,8 @@ func (p *Provider) rememberDocumentClient(ctx context.Context, c *Client) (*Clie
 	merged := *c
 	merged.CreatedAt, merged.LastUsedAt, merged.Disabled = stored.CreatedAt, stored.LastUsedAt, stored.Disabled
 	if !sameDocumentClient(stored, &merged) {
+		// UpdateClient never writes the disabled flag: an operator's
+		// disable cannot be undone by a refetch racing it.
 		if err := p.store.UpdateClient(ctx, &merged); err != nil {
 			return nil, err
 		}

@@ -23,6 +23,8 @@ type ClientStore interface {
 	ListClients(ctx context.Context) ([]*Client, error)
 	// UpdateClient replaces every mutable field of the client with the same ID.
 	UpdateClient(ctx context.Context, c *Client) error
+	// SetClientDisabled changes only the disabled flag.
+	SetClientDisabled(ctx context.Context, id string, disabled bool) error
 	DeleteClient(ctx context.Context, id string) error
 	TouchClient(ctx context.Context, id string, at time.Time) error
 }
@@ -35,6 +37,11 @@ type UserStore interface {
 	ListUsers(ctx context.Context) ([]*User, error)
 	// UpdateUser replaces PasswordHash, Admin, Disabled and UpdatedAt.
 	UpdateUser(ctx context.Context, u *User) error
+	// SetUserPassword and SetUserFlags change only what they name (no lost
+	// updates between concurrent admin actions) and have replicas re-check
+	// the user's cached tokens.
+	SetUserPassword(ctx context.Context, id, hash string, at time.Time) error
+	SetUserFlags(ctx context.Context, id string, f UserFlags, at time.Time) error
 }
 
 // RouteStore keeps the published MCP routes.

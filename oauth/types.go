@@ -73,6 +73,13 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// PasswordChangedAt ends browser sessions signed in before it.
+	PasswordChangedAt *time.Time
+}
+
+// UserFlags are the flags SetUserFlags changes; nil leaves one unchanged.
+type UserFlags struct {
+	Disabled, Admin *bool
 }
 
 // Route is one upstream MCP server published at {issuer}/mcp/{name}.

@@ -152,11 +152,14 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, err)
 		return
 	}
-	user.PasswordHash, user.UpdatedAt = hash, s.clock().UTC()
-	if err := s.store.UpdateUser(ctx, user); err != nil {
+	now := s.clock().UTC()
+	if err := s.store.SetUserPassword(ctx, user.ID, hash, now); err != nil {
 		s.consoleError(w, r, err)
 		return
 	}
+	// Other browsers signed in before now are signed out; this one stays.
+	_, sess := current(r)
+	sess.Values[sessAuthTime] = now.Unix()
 	s.audit(r, user.Username, "user.password", user.Username, "changed by the user")
 	s.flashTo(w, r, "/account/password", "ok", "Password changed.")
 }

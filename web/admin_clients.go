@@ -187,14 +187,10 @@ func (s *Server) setClientDisabled(disabled bool) http.HandlerFunc {
 		ctx := r.Context()
 		id := r.PostFormValue("id")
 		err := s.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
-			c, err := tx.GetClient(ctx, id)
-			if err != nil {
+			if err := tx.SetClientDisabled(ctx, id, disabled); err != nil {
 				return err
 			}
-			c.Disabled = disabled
-			if err := tx.UpdateClient(ctx, c); err != nil {
-				return err
-			}
+			var err error
 			if disabled {
 				_, err = oauth.RevokeGrantsOf(ctx, tx, "", id, s.clock())
 			}

@@ -92,32 +92,34 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		s.flashTo(w, r, "/admin/users", "error", "You cannot disable or demote yourself; ask another administrator.")
 		return
 	}
-	u.UpdatedAt = s.clock().UTC()
+	now := s.clock().UTC()
 	text, secret, detail := "", "", ""
 	switch action {
 	case "disable", "enable":
-		u.Disabled = action == "disable"
+		disabled := action == "disable"
 		n := 0
 		err = s.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
-			if err := tx.UpdateUser(ctx, u); err != nil {
+			if err := tx.SetUserFlags(ctx, u.ID, oauth.UserFlags{Disabled: &disabled}, now); err != nil {
 				return err
 			}
-			if u.Disabled {
-				n, err = oauth.RevokeGrantsOf(ctx, tx, u.ID, "", u.UpdatedAt)
+			var err error
+			if disabled {
+				n, err = oauth.RevokeGrantsOf(ctx, tx, u.ID, "", now)
 			}
 			return err
 		})
 		text, detail = "User "+name+" "+action+"d.", fmt.Sprintf("revoked %d grants", n)
 	case "reset":
 		secret = oauth.GeneratePassword()
-		if u.PasswordHash, err = s.hasher.Hash(ctx, secret); err == nil {
-			err = s.store.UpdateUser(ctx, u)
+		var hash string
+		if hash, err = s.hasher.Hash(ctx, secret); err == nil {
+			err = s.store.SetUserPassword(ctx, u.ID, hash, now) // their browser sessions end
 		}
-		action, text = "password", "New password set for "+name+"."
+		action, text = "password", "New password set for "+name+"; their browser sessions are signed out."
 	case "admin":
-		u.Admin = r.PostFormValue("admin") == "1"
-		err = s.store.UpdateUser(ctx, u)
-		text, detail = "Role of "+name+" changed.", map[bool]string{true: "now admin", false: "no longer admin"}[u.Admin]
+		admin := r.PostFormValue("admin") == "1"
+		err = s.store.SetUserFlags(ctx, u.ID, oauth.UserFlags{Admin: &admin}, now)
+		text, detail = "Role of "+name+" changed.", map[bool]string{true: "now admin", false: "no longer admin"}[admin]
 	default:
 		s.renderError(w, r, pageError(http.StatusNotFound, "There is no such action."))
 		return

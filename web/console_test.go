@@ -229,3 +229,32 @@ func TestConsoleOperations(t *testing.T) {
 		t.Errorf("dashboard has no chart for the issued tokens")
 	}
 }
+
+// TestPasswordChangeEndsOtherSessions: a reset by an administrator signs the
+// user out everywhere; a user's own change keeps the browser they used.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	e.addUser("root", "root password 1", true)
+	e.clock.Advance(2 * time.Second) // sessions below start after the accounts were created
+	home, other := e.browser(), e.browser()
+	e.loginAs(home, "alice", e.password)
+	e.loginAs(other, "alice", e.password)
+	e.clock.Advance(2 * time.Second)
+	resp, _ := e.consolePost(home, "/account/password", "/account/password", url.Values{"current": {e.password}, "new": {"brand new pass"}, "confirm": {"brand new pass"}})
+	wantStatus(t, resp, http.StatusSeeOther)
+	if resp := e.get(home, "/account"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the browser that changed the password was signed out: %d", resp.StatusCode)
+	}
+	if resp := e.get(other, "/account"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("another browser kept its session after the password change: %d", resp.StatusCode)
+	}
+	root := e.browser()
+	e.loginAs(root, "root", "root password 1")
+	e.clock.Advance(2 * time.Second)
+	resp, _ = e.consolePost(root, "/admin/users", "/admin/users/alice/reset", url.Values{})
+	wantStatus(t, resp, http.StatusSeeOther)
+	if resp := e.get(home, "/account"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an administrator's reset left the user's session alive: %d", resp.StatusCode)
+	}
+}

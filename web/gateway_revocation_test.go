@@ -10,6 +10,7 @@ import (
 
 	"github.com/latchkey/latchkey/db"
 	"github.com/latchkey/latchkey/db/dbtest"
+	"github.com/latchkey/latchkey/oauth"
 )
 
 // revocationBound is the documented propagation bound (docs/gateway.md):
@@ -64,4 +65,35 @@ func TestGatewayRevokedWhileCached(t *testing.T) {
 		}
 		t.Logf("revocation enforced after %s here, %s on the other replica (poll 20 ms)", here, there)
 	})
+}
+
+// TestGatewayDemotionReachesCache: an administrator's cached token stops
+// opening an admin-only route once they are demoted (the user entry in the
+// revocation log makes every replica re-check the user).
+func TestGatewayDemotionReachesCache(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	up := newEchoUpstream(t)
+	e.createRoute(&oauth.Route{Name: "ops", Upstream: up.srv.URL + "/mcp", AdminOnly: true})
+	root := e.addUser("root", "root password 1", true)
+	tok, _ := e.mintToken(root.ID, "ops", "")
+	resp := e.mcpPost("ops", tok, nil)
+	resp.Body.Close()
+	wantStatus(t, resp, http.StatusOK)
+	no := false
+	if err := e.store.SetUserFlags(context.Background(), root.ID, oauth.UserFlags{Admin: &no}, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(revocationBound)
+	for {
+		resp := e.mcpPost("ops", tok, nil)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusForbidden {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a demoted administrator still reaches the admin-only route after %s (%d)", revocationBound, resp.StatusCode)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -83,6 +83,10 @@ func (s *Server) sessionUser(r *http.Request, sess *sessions.Session) *oauth.Use
 	if err != nil || u.Disabled {
 		return nil
 	}
+	// A password change or reset ends the sessions signed in before it.
+	if u.PasswordChangedAt != nil && authTime(sess) < u.PasswordChangedAt.Unix() {
+		return nil
+	}
 	return u
 }
 

@@ -146,7 +146,7 @@ func (p *program) setUserDisabled(disabled bool) cli.ActionFunc {
 			// Off-boarding: disabling takes away everything the user holds,
 			// in the same transaction, so no replica keeps honouring it.
 			err = env.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
-				if err := tx.UpdateUser(ctx, u); err != nil {
+				if err := tx.SetUserFlags(ctx, u.ID, oauth.UserFlags{Disabled: &disabled}, u.UpdatedAt); err != nil {
 					return fmt.Errorf("update user: %w", err)
 				}
 				if disabled {
@@ -195,7 +195,7 @@ func (p *program) changePassword(c *cli.Context) error {
 			return fmt.Errorf("hash password: %w", err)
 		}
 		u.UpdatedAt = time.Now().UTC()
-		if err := env.store.UpdateUser(ctx, u); err != nil {
+		if err := env.store.SetUserPassword(ctx, u.ID, u.PasswordHash, u.UpdatedAt); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
 		env.audit(ctx, "user.password", u.Username, "")

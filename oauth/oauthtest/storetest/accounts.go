@@ -116,3 +116,34 @@ func testRouteList(t *testing.T, s oauth.Store) {
 	must(t, "ListRoutes", err)
 	wantEqual(t, "routes", got, want)
 }
+
+// testUserTargetedUpdates: SetUserPassword and SetUserFlags change only
+// what they name — a stale copy never overwrites a concurrent change — and
+// each appends a user entry to the revocation log.
+func testUserTargetedUpdates(t *testing.T, s oauth.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "alice", base())
+	must(t, "CreateUser", s.CreateUser(ctx, u))
+	yes, no := true, false
+	at := base().Add(time.Hour)
+	must(t, "SetUserFlags disable", s.SetUserFlags(ctx, "u1", oauth.UserFlags{Disabled: &yes}, at))
+	must(t, "SetUserPassword", s.SetUserPassword(ctx, "u1", "new-hash", at.Add(time.Minute)))
+	must(t, "SetUserFlags admin", s.SetUserFlags(ctx, "u1", oauth.UserFlags{Admin: &yes}, at.Add(2*time.Minute)))
+	got, err := s.GetUser(ctx, "u1")
+	must(t, "GetUser", err)
+	if !got.Disabled || !got.Admin || got.PasswordHash != "new-hash" || got.PasswordChangedAt == nil ||
+		got.PasswordChangedAt.Sub(at.Add(time.Minute)).Abs() > time.Millisecond {
+		t.Fatalf("after targeted updates: %+v", got)
+	}
+	must(t, "SetUserFlags enable", s.SetUserFlags(ctx, "u1", oauth.UserFlags{Disabled: &no}, at.Add(3*time.Minute)))
+	if got, _ := s.GetUser(ctx, "u1"); got.Disabled || !got.Admin {
+		t.Fatalf("enable changed more than the flag: %+v", got)
+	}
+	wantErr(t, "SetUserFlags unknown", s.SetUserFlags(ctx, "nope", oauth.UserFlags{Admin: &yes}, at), oauth.ErrNotFound)
+	wantErr(t, "SetUserPassword unknown", s.SetUserPassword(ctx, "nope", "h", at), oauth.ErrNotFound)
+	log, err := s.ListRevocations(ctx, 0, at, 10)
+	must(t, "ListRevocations", err)
+	if len(log) != 4 || log[0].Kind != oauth.RevokedUser || log[0].Ref != "u1" {
+		t.Fatalf("revocation log = %+v, want 4 user entries", log)
+	}
+}

@@ -73,12 +73,18 @@ func testClientUpdate(t *testing.T, s oauth.Store) {
 	c.Contacts = []string{"a@new.example", "b@new.example"}
 	c.SoftwareID, c.SoftwareVersion = "", "3.0"
 	c.Source = oauth.SourceStatic
-	c.Disabled = true
+	c.Disabled = true // UpdateClient never writes it
 	must(t, "UpdateClient", s.UpdateClient(ctx, c))
 
 	got, err := s.GetClient(ctx, "c1")
 	must(t, "GetClient", err)
+	c.Disabled = false
 	wantEqual(t, "updated client", got, c)
+	must(t, "SetClientDisabled", s.SetClientDisabled(ctx, "c1", true))
+	if got, _ := s.GetClient(ctx, "c1"); !got.Disabled {
+		t.Fatal("SetClientDisabled did not disable")
+	}
+	wantErr(t, "SetClientDisabled unknown", s.SetClientDisabled(ctx, "nope", true), oauth.ErrNotFound)
 
 	// Updating with unchanged values still finds the row.
 	must(t, "UpdateClient unchanged", s.UpdateClient(ctx, c))

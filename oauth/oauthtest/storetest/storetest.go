@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) oauth.Store) {
 		{"User/RoundTrip", testUserRoundTrip},
 		{"User/Errors", testUserErrors},
 		{"User/Update", testUserUpdate},
+		{"User/TargetedUpdates", testUserTargetedUpdates},
 		{"User/List", testUserList},
 		{"Route/CRUD", testRouteCRUD},
 		{"Route/List", testRouteList},
