@@ -108,7 +108,7 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, user.Username, "token.revoke", "grant "+id, "client "+g.ClientID+" route "+g.Route)
 	back := "/admin/tokens"
-	if ref := r.PostFormValue("back"); strings.HasPrefix(ref, "/admin/") {
+	if ref := safeNext(r.PostFormValue("back")); strings.HasPrefix(ref, "/admin/") {
 		back = ref
 	}
 	s.flashTo(w, r, back, "ok", "Grant revoked. The app lost access on every replica within a second.")

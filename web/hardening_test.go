@@ -70,14 +70,16 @@ func TestSecurityLoginNextIsNoOpenRedirect(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, dbtest.SQLite(t))
 	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
-		"/./\\evil.example/x", "/a/../\\evil.example", "/.//evil.example", "/%5cevil.example", "/%2F/evil.example"} {
+		"/./\\evil.example/x", "/a/../\\evil.example", "/.//evil.example", "/%5cevil.example", "/%2F/evil.example",
+		"/%09/evil.example", "/%0a/evil.example", "/a/%09/../%09/evil.example", "/%5C%5Cevil.example"} {
 		c := e.browser()
 		page := body(t, e.get(c, "/login?"+url.Values{"next": {next}}.Encode()))
 		resp := e.postForm(c, "/login", url.Values{"username": {"alice"}, "password": {e.password}, "csrf_token": {match(t, csrfRe, page)}, "next": {next}})
 		wantStatus(t, resp, http.StatusSeeOther)
 		got := resp.Header.Get("Location")
 		u, err := url.Parse(got)
-		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.Contains(got, "\\") {
+		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.ContainsAny(got, "\\\t\n\r") ||
+			strings.HasPrefix(strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(got), "//") {
 			t.Errorf("next=%q: redirected to %q, want a local path", next, got)
 		}
 	}

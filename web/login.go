@@ -160,8 +160,17 @@ func safeNext(next string) string {
 	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
 		return ""
 	}
-	if u.RawQuery != "" {
-		clean += "?" + u.RawQuery
+	// The decoded path may hold what the raw string did not (%09 → tab,
+	// which browsers drop, turning "/\t/evil" into "//evil"): refuse any
+	// control character or backslash after decoding too.
+	for i := 0; i < len(clean); i++ {
+		if clean[i] < 0x21 || clean[i] == 0x7f || clean[i] == '\\' {
+			return ""
+		}
 	}
-	return clean
+	out := (&url.URL{Path: clean}).EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
