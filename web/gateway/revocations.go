@@ -55,7 +55,11 @@ func (g *Gateway) pollRevocations(ctx context.Context, f *revocationFollower) er
 	from := f.max
 	for seq, seen := range f.gaps {
 		if now.Sub(seen) > revocationGapWait {
-			delete(f.gaps, seq) // a rolled-back insert: the hole stays forever
+			// A rolled-back insert, or a transaction slower than the wait:
+			// if it was a revocation, it is unseen, so drop every cached
+			// token rather than risk honouring it (they are re-verified).
+			delete(f.gaps, seq)
+			g.tokens.evictAll()
 		} else if seq-1 < from {
 			from = seq - 1
 		}
@@ -71,10 +75,14 @@ func (g *Gateway) pollRevocations(ctx context.Context, f *revocationFollower) er
 				g.tokens.evict(r)
 			}
 			delete(f.gaps, r.Seq)
-			if f.started && r.Seq-f.max <= maxTrackedGap {
+			switch {
+			case !f.started:
+			case r.Seq-f.max <= maxTrackedGap:
 				for s := f.max + 1; s < r.Seq; s++ {
 					f.gaps[s] = now
 				}
+			default:
+				g.tokens.evictAll() // too many holes to follow: start clean
 			}
 			f.max = max(f.max, r.Seq)
 			from = r.Seq

@@ -79,6 +79,14 @@ func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, u
 	c.m[key] = cachedToken{claims: claims, user: user, aud: aud, exp: claims.Expiry.Time()}
 }
 
+// evictAll drops every cached token; they are verified again on next use.
+func (c *tokenCache) evictAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
+}
+
 // evict drops every cached token a revocation entry concerns.
 func (c *tokenCache) evict(r *oauth.Revocation) {
 	c.mu.Lock()
