@@ -94,3 +94,39 @@ func TestGatewayLegacySSE(t *testing.T) {
 		t.Fatalf("add over legacy SSE = %q", got)
 	}
 }
+
+// TestGatewayAmbiguousSessionRefused: spellings of a session that the
+// gateway and an upstream could read differently are refused before the
+// upstream sees them.
+func TestGatewayAmbiguousSessionRefused(t *testing.T) {
+	t.Parallel()
+	e, up, tok := echoEnv(t, dbtest.SQLite(t))
+	for _, c := range []struct {
+		query string
+		hdr   []string
+	}{
+		{"?SESSIONID=victim", nil},
+		{"?SessionId=victim", nil},
+		{"?x=1;sessionId=victim", nil},
+		{"?a=%zz", nil},
+		{"", []string{"mine", "victim"}},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.resource("echo")+c.query, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for _, h := range c.hdr {
+			req.Header.Add("Mcp-Session-Id", h)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%q %v: %d, want 400", c.query, c.hdr, resp.StatusCode)
+		}
+	}
+	if up.hits.Load() != 0 {
+		t.Fatal("an ambiguous session reached the upstream")
+	}
+}

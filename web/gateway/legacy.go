@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -18,6 +19,23 @@ import (
 // legacySessionParams are the query parameters legacy servers use for the
 // session (the Go SDK: sessionid; the TypeScript SDK: sessionId).
 var legacySessionParams = [...]string{"sessionid", "sessionId", "session_id"}
+
+// ambiguousSession reports a session that different servers could read
+// differently: a session parameter in another case than the ones checked,
+// or more than one Mcp-Session-Id header.
+func ambiguousSession(q url.Values, headers []string) bool {
+	if len(headers) > 1 {
+		return true
+	}
+	for k := range q {
+		for _, p := range legacySessionParams {
+			if strings.EqualFold(k, p) && !slices.Contains(legacySessionParams[:], k) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // legacyKeys returns the binding keys of the legacy session ids a request
 // URL carries, prefixed to keep them apart from MCP-Session-Id values.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -41,8 +42,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer g.count(name, sw)
 	}
 	scope := strings.Join(e.route.BaseScopes(), " ")
+	// The query is read exactly as the upstream will read it: a malformed
+	// one (e.g. ';' separators, which Go drops but other servers honour),
+	// a session parameter spelled in another case, or several session
+	// headers could carry a session past the ownership check below.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil || ambiguousSession(q, r.Header.Values("Mcp-Session-Id")) {
+		rpcError(w, http.StatusBadRequest, -32600, "The request's query string or session header is malformed.")
+		return
+	}
 	// RS-12: tokens only in the header; a query token is refused outright.
-	if q := r.URL.Query(); q.Has("access_token") {
+	if q.Has("access_token") {
 		g.challenge(w, http.StatusBadRequest, name, "invalid_request", "Send the access token in the Authorization header.", scope)
 		return
 	}
@@ -82,7 +92,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// RS-15, TR-10: a session belongs to the user who created it; an unknown
 	// or foreign id is "not found", so the client re-initializes. Legacy
 	// HTTP+SSE sessions travel in the query and follow the same rule (TR-12).
-	sessions := legacyKeys(r.URL.Query())
+	sessions := legacyKeys(q)
 	if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
 		sessions = append(sessions, sid)
 	}
