@@ -110,8 +110,12 @@ func (s *Store) DeleteExpiredAssertions(ctx context.Context, now time.Time) (int
 }
 
 // CountUnusedClients counts clients of a source that never completed a flow.
-func (s *Store) CountUnusedClients(ctx context.Context, source string) (int, error) {
-	n, err := s.db.NewSelect().Model((*clientRow)(nil)).Where("source = ?", source).Where("last_used_at IS NULL").Count(ctx)
+func (s *Store) CountUnusedClients(ctx context.Context, source, registeredFrom string) (int, error) {
+	q := s.db.NewSelect().Model((*clientRow)(nil)).Where("source = ?", source).Where("last_used_at IS NULL")
+	if registeredFrom != "" {
+		q = q.Where("registered_from = ?", registeredFrom)
+	}
+	n, err := q.Count(ctx)
 	return int(n), wrapErr(err, "count unused %s clients", source)
 }
 

@@ -39,8 +39,13 @@ func (p *Provider) Cleanup(ctx context.Context) (CleanupReport, error) {
 	var r CleanupReport
 	var errs []error
 	var err error
-	r.UnusedClients, err = p.store.DeleteUnusedClients(ctx, SourceDCR, now.Add(-p.cfg.UnusedClientTTL))
-	errs = append(errs, err)
+	for _, src := range []string{SourceDCR, SourceCIMD} {
+		// Metadata-document rows are remembered at first sight; one that
+		// never got a token is forgotten (it is fetched again if it returns).
+		n, err := p.store.DeleteUnusedClients(ctx, src, now.Add(-p.cfg.UnusedClientTTL))
+		r.UnusedClients += n
+		errs = append(errs, err)
+	}
 	r.Purged, err = p.store.DeleteExpired(ctx, now)
 	errs = append(errs, err)
 	return r, errors.Join(errs...)

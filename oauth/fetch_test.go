@@ -217,3 +217,15 @@ func TestFetchPolicyFromEnv(t *testing.T) {
 		t.Fatal("a missing CA file was accepted")
 	}
 }
+
+// TestSourceKey: IPv6 addresses group by /64, IPv4 by address.
+func TestSourceKey(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"192.0.2.7": "192.0.2.7", "2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64", "2001:db8:1:2::ffff": "2001:db8:1:2::/64", "not-an-ip": "not-an-ip",
+	} {
+		if got := sourceKey(in); got != want {
+			t.Errorf("sourceKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -60,7 +60,7 @@ func New(cfg Config, store Store, keys *KeySet, opts ...Option) (*Provider, erro
 		return nil, errors.New("oauth: New needs a store and a key set")
 	}
 	p := &Provider{cfg: cfg, store: store, keys: keys, clock: time.Now, log: slog.New(slog.DiscardHandler),
-		cimd: newCIMDCache(), jwks: newCIMDCache(), registerLimit: newRateLimiter(registerPerMinute, registerBurst, 100000)}
+		cimd: newCIMDCache(), jwks: newCIMDCache(), registerLimit: newRateLimiter(registerPerMinute, registerBurst, 20000)}
 	for _, o := range opts {
 		o(p)
 	}

@@ -32,10 +32,19 @@ func (l *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 	b, ok := l.buckets[key]
 	if !ok {
 		if len(l.buckets) >= l.max {
+			// Full buckets are indistinguishable from new ones: drop those
+			// first; if every bucket is busy, drop one at random.
+			refill := time.Duration(l.burst / l.rate * float64(time.Second))
 			for k, old := range l.buckets {
-				if now.Sub(old.last) > time.Duration(l.burst/l.rate*float64(time.Second)) || len(l.buckets) >= l.max {
+				if now.Sub(old.last) > refill {
 					delete(l.buckets, k)
 				}
+			}
+			for k := range l.buckets {
+				if len(l.buckets) < l.max {
+					break
+				}
+				delete(l.buckets, k)
 			}
 		}
 		b = &bucket{tokens: l.burst, last: now}

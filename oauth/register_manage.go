@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -23,6 +24,9 @@ const (
 	// DefaultMaxUnusedClients caps dynamic clients that never completed a
 	// flow; past it registration answers 503 until clean-up frees room.
 	DefaultMaxUnusedClients = 10000
+	// maxUnusedPerSource caps them per source address (IPv6: per /64), so
+	// one source cannot fill the global cap for everyone.
+	maxUnusedPerSource = 50
 )
 
 // ClientIP is the request's peer address (proxies are not trusted for it).
@@ -34,15 +38,37 @@ func ClientIP(r *http.Request) string {
 	return host
 }
 
+// sourceKey groups addresses one party controls: an IPv4 address, or the
+// /64 of an IPv6 address (one subscriber's usual allocation).
+func sourceKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
 // admitRegistration applies the per-IP rate limit and the unused-client cap.
 func (p *Provider) admitRegistration(w http.ResponseWriter, r *http.Request) bool {
-	ok, wait := p.registerLimit.allow(ClientIP(r), p.now())
+	src := sourceKey(ClientIP(r))
+	ok, wait := p.registerLimit.allow(src, p.now())
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: "slow_down", ErrorDescription: "Too many registrations from this address; try again later."})
 		return false
 	}
-	n, err := p.store.CountUnusedClients(r.Context(), SourceDCR)
+	mine, err := p.store.CountUnusedClients(r.Context(), SourceDCR, src)
+	if err != nil {
+		p.writeError(r.Context(), w, ServerError(err))
+		return false
+	}
+	if mine >= maxUnusedPerSource {
+		w.Header().Set("Retry-After", "3600")
+		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: "slow_down", ErrorDescription: "Too many registrations from this address that were never used; use one of them or try again later."})
+		return false
+	}
+	n, err := p.store.CountUnusedClients(r.Context(), SourceDCR, "")
 	if err != nil {
 		p.writeError(r.Context(), w, ServerError(err))
 		return false

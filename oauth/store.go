@@ -112,7 +112,8 @@ type TrustStore interface {
 	DeleteExpiredAssertions(ctx context.Context, now time.Time) (int, error)
 	// CountUnusedClients / DeleteUnusedClients concern clients of a source
 	// that never completed a flow (LastUsedAt unset).
-	CountUnusedClients(ctx context.Context, source string) (int, error)
+	// registeredFrom, when not "", counts only that address's clients.
+	CountUnusedClients(ctx context.Context, source, registeredFrom string) (int, error)
 	DeleteUnusedClients(ctx context.Context, source string, createdBefore time.Time) (int, error)
 }
 

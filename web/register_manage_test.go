@@ -169,3 +169,24 @@ func TestClientNameEscaped(t *testing.T) {
 		t.Fatalf("client name not escaped on the consent page")
 	}
 }
+
+// TestRegistrationPerSourceCap: one address cannot hold more than 50
+// never-used dynamic clients, even when the rate limit allows more.
+func TestRegistrationPerSourceCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	md := map[string]any{"client_name": "Hoarder", "redirect_uris": []string{cb}, "token_endpoint_auth_method": "none"}
+	for i := range 50 {
+		if i == 40 {
+			e.clock.Advance(10 * time.Minute) // the rate limit refills
+		}
+		if resp, body := e.register(md); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("registration %d: %d %v", i, resp.StatusCode, body)
+		}
+	}
+	e.clock.Advance(10 * time.Minute)
+	resp, body := e.register(md)
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body["error_description"].(string), "never used") {
+		t.Fatalf("51st unused client from one address: %d %v", resp.StatusCode, body)
+	}
+}

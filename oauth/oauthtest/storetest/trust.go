@@ -47,8 +47,14 @@ func testTrustStore(t *testing.T, s oauth.Store) {
 		must(t, "CreateClient", s.CreateClient(ctx, c))
 	}
 	must(t, "TouchClient", s.TouchClient(ctx, "used", at))
-	if n, err := s.CountUnusedClients(ctx, oauth.SourceDCR); err != nil || n != 2 {
+	if n, err := s.CountUnusedClients(ctx, oauth.SourceDCR, ""); err != nil || n != 2 {
 		t.Fatalf("CountUnusedClients = %d, %v; want 2", n, err)
+	}
+	if n, err := s.CountUnusedClients(ctx, oauth.SourceDCR, "192.0.2.7"); err != nil || n != 2 {
+		t.Fatalf("CountUnusedClients from 192.0.2.7 = %d, %v; want 2", n, err)
+	}
+	if n, err := s.CountUnusedClients(ctx, oauth.SourceDCR, "198.51.100.1"); err != nil || n != 0 {
+		t.Fatalf("CountUnusedClients from elsewhere = %d, %v; want 0", n, err)
 	}
 	if n, err := s.DeleteUnusedClients(ctx, oauth.SourceDCR, at.Add(time.Minute)); err != nil || n != 1 {
 		t.Fatalf("DeleteUnusedClients = %d, %v; want 1 (old)", n, err)
