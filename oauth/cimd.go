@@ -150,6 +150,7 @@ type cimdEntry struct {
 	keys    []jose.JSONWebKey // for jwks_uri documents
 	err     error
 	expires time.Time
+	fetched time.Time
 }
 
 // cimdCall is one fetch in flight that later callers wait for.
@@ -234,6 +235,7 @@ func (c *cimdCache) get(ctx context.Context, id string, now func() time.Time, fe
 				}
 			}
 		}
+		call.entry.fetched = now()
 		c.entries[id] = call.entry
 		delete(c.inflight, id)
 		c.mu.Unlock()
@@ -246,6 +248,19 @@ func (c *cimdCache) get(ctx context.Context, id string, now func() time.Time, fe
 	case <-ctx.Done():
 		return &cimdEntry{err: ctx.Err()}
 	}
+}
+
+// forgetOlderThan drops an entry fetched more than age ago, so the next get
+// fetches again; it reports whether it did.
+func (c *cimdCache) forgetOlderThan(id string, age time.Duration, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok || now.Sub(e.fetched) < age {
+		return false
+	}
+	delete(c.entries, id)
+	return true
 }
 
 // fetchClientDocument fetches and validates one document.

@@ -18,6 +18,9 @@ const (
 	maxAssertionLen      = 8 << 10
 	maxAssertionLifetime = 10 * time.Minute // exp further away is refused
 	assertionSkew        = time.Minute
+	assertionJTIMargin   = 10 * time.Minute
+	// jwksMaxTTL caps how long a client's fetched keys are trusted.
+	jwksMaxTTL = time.Hour
 	jwksMaxBytes         = 64 << 10
 )
 
@@ -75,14 +78,12 @@ func (p *Provider) authenticateAssertion(ctx context.Context, assertion, formID 
 		return nil, InvalidClient("The client's keys could not be loaded.")
 	}
 	var claims jwt.Claims
-	verified := false
-	for _, k := range keys {
-		if kid := tok.Headers[0].KeyID; kid != "" && k.KeyID != "" && kid != k.KeyID {
-			continue
-		}
-		if tok.Claims(k.Key, &claims) == nil {
-			verified = true
-			break
+	verified := verifyWith(tok, keys, &claims)
+	// A key the cached set lacks may be new: refetch a jwks_uri once (at
+	// most every 30 s per client) before refusing.
+	if !verified && c.JWKSURI != "" && p.jwks.forgetOlderThan(c.JWKSURI, 30*time.Second, p.now()) {
+		if keys, err = p.clientKeys(ctx, c); err == nil {
+			verified = verifyWith(tok, keys, &claims)
 		}
 	}
 	if !verified {
@@ -104,13 +105,28 @@ func (p *Provider) authenticateAssertion(ctx context.Context, assertion, formID 
 	case claims.ID == "" || len(claims.ID) > 256:
 		return nil, InvalidClient("The client assertion needs a jti.")
 	}
-	if err := p.store.UseAssertion(ctx, c.ID, claims.ID, claims.Expiry.Time().Add(assertionSkew)); err != nil {
+	// The jti is kept well past the acceptance window (exp + skew), so a
+	// replica whose clock is behind cannot accept a replay after clean-up.
+	if err := p.store.UseAssertion(ctx, c.ID, claims.ID, claims.Expiry.Time().Add(assertionSkew+assertionJTIMargin)); err != nil {
 		if errors.Is(err, ErrAlreadyUsed) {
 			return nil, InvalidClient("The client assertion was used before.")
 		}
 		return nil, ServerError(err)
 	}
 	return c, nil
+}
+
+// verifyWith checks the assertion's signature against the matching keys.
+func verifyWith(tok *jwt.JSONWebToken, keys []jose.JSONWebKey, claims *jwt.Claims) bool {
+	for _, k := range keys {
+		if kid := tok.Headers[0].KeyID; kid != "" && k.KeyID != "" && kid != k.KeyID {
+			continue
+		}
+		if tok.Claims(k.Key, claims) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // clientKeys returns a private_key_jwt client's verification keys: inline,
@@ -132,7 +148,7 @@ func (p *Provider) clientKeys(ctx context.Context, c *Client) ([]jose.JSONWebKey
 		if err != nil {
 			return &cimdEntry{err: err, expires: now.Add(cimdFailTTL)}
 		}
-		return &cimdEntry{keys: keys, expires: now.Add(cacheTTL(res.Header, now))}
+		return &cimdEntry{keys: keys, expires: now.Add(min(cacheTTL(res.Header, now), jwksMaxTTL))}
 	})
 	return e.keys, e.err
 }

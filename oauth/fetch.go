@@ -76,7 +76,7 @@ func FetchPolicyFromEnv(getenv func(string) string) (FetchPolicy, []string, erro
 			return p, nil, fmt.Errorf("%s=%s: no PEM certificates", EnvFetchCAFile, f)
 		}
 		p.ExtraCAs, p.CAFile = pool, f
-		warnings = append(warnings, EnvFetchCAFile+" is set: outbound fetches trust the extra CA in "+f+" (test use only)")
+		warnings = append(warnings, EnvFetchCAFile+" is set: outbound fetches trust an extra CA (test use only)")
 	}
 	return p, warnings, nil
 }

@@ -51,6 +51,8 @@ var blockedPrefixes = func() []netip.Prefix {
 	return out
 }()
 
+var globalUnicast6 = netip.MustParsePrefix("2000::/3")
+
 // loopbackPrefixes are what LATCHKEY_TEST_INSECURE_LOOPBACK_FETCH opens.
 var loopbackPrefixes = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
@@ -72,6 +74,11 @@ func addrAllowed(a netip.Addr, allowLoopback bool) bool {
 		if p.Contains(a) {
 			return false
 		}
+	}
+	// IPv6 global unicast is 2000::/3 (RFC 4291); everything else is
+	// reserved or special (SIIT ::ffff:0:0:0/96, 100::/8, …).
+	if a.Is6() && !globalUnicast6.Contains(a) {
+		return false
 	}
 	return a.IsGlobalUnicast()
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -242,7 +243,12 @@ func (s *Server) probeUpstream(ctx context.Context, rt *oauth.Route) (string, er
 		}
 		req.Header.Set(rt.UpstreamHeaderName, string(v))
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Like the gateway's transport: never the environment's proxy (the
+	// credential must not travel through it), no redirects.
+	client := &http.Client{
+		Transport:     &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		s.log.InfoContext(ctx, "console: upstream probe failed", "route", rt.Name, "error", err)
@@ -273,7 +279,16 @@ func (s *Server) probeUpstream(ctx context.Context, rt *oauth.Route) (string, er
 	if info.Result.ServerInfo.Name == "" {
 		return "The upstream answered HTTP 200, but not with an MCP initialize result.", nil
 	}
-	return fmt.Sprintf("Reached %s %s: it answered MCP initialize.", info.Result.ServerInfo.Name, info.Result.ServerInfo.Version), nil
+	name := truncateText(info.Result.ServerInfo.Name+" "+info.Result.ServerInfo.Version, 120)
+	return "Reached " + name + ": it answered MCP initialize.", nil
+}
+
+// truncateText shortens s to at most n runes (it goes into a cookie).
+func truncateText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // cleanLine reports whether s is printable text of at most max runes.

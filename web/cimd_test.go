@@ -295,6 +295,21 @@ func TestPrivateKeyJWT(t *testing.T) {
 			t.Errorf("%s: fresh assertion with aud = issuer: %d %v", id, resp.StatusCode, body)
 		}
 	}
+
+	// The registered client rotates the key behind its jwks_uri: the new
+	// key works without waiting for the cached set to expire.
+	newKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rotated, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &newKey.PublicKey, KeyID: "k2", Use: "sig", Algorithm: "ES256"}}})
+	d.mu.Lock()
+	d.docs["/jwks.json"] = string(rotated)
+	d.mu.Unlock()
+	e.clock.Advance(31 * time.Second)
+	code, verifier := e.codeFlow(reg.ClientID, cb, "notes", "")
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {cb}, "code_verifier": {verifier}, "client_id": {reg.ClientID},
+		"client_assertion_type": {oauth.AssertionTypeJWTBearer}, "client_assertion": {signAssertion(t, newKey, "k2", reg.ClientID, tokenURL, "j-rot", time.Now().Add(time.Minute))}}
+	if resp, body := e.token(form, "", ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("assertion signed with the rotated key: %d %v", resp.StatusCode, body)
+	}
 }
 
 // TestMetadataDocumentOneFetchUnderConcurrency (AS-8): many first requests
