@@ -20,8 +20,8 @@ const (
 	assertionSkew        = time.Minute
 	assertionJTIMargin   = 10 * time.Minute
 	// jwksMaxTTL caps how long a client's fetched keys are trusted.
-	jwksMaxTTL = time.Hour
-	jwksMaxBytes         = 64 << 10
+	jwksMaxTTL   = time.Hour
+	jwksMaxBytes = 64 << 10
 )
 
 // assertionAlgs are the signature algorithms accepted for client assertions.
