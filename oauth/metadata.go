@@ -14,6 +14,7 @@ type Metadata struct {
 	TokenEndpoint         string `json:"token_endpoint"`
 	RegistrationEndpoint  string `json:"registration_endpoint,omitempty"`
 	IntrospectionEndpoint string `json:"introspection_endpoint"`
+	UserinfoEndpoint      string `json:"userinfo_endpoint"`
 	RevocationEndpoint    string `json:"revocation_endpoint"`
 	// RFC 8414 §2: how callers authenticate at introspection and revocation.
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
@@ -64,6 +65,7 @@ func (p *Provider) BuildMetadata(r *http.Request) (*Metadata, error) {
 		AuthorizationEndpoint: iss + "/authorize",
 		TokenEndpoint:         iss + "/token",
 		IntrospectionEndpoint: iss + "/introspect",
+		UserinfoEndpoint:      iss + "/userinfo",
 		RevocationEndpoint:    iss + "/revoke",
 		IntrospectionEndpointAuthMethodsSupported:  []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
 		RevocationEndpointAuthMethodsSupported:     []string{AuthNone, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},

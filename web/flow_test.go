@@ -160,10 +160,8 @@ func TestMetadata(t *testing.T) {
 		if m["introspection_endpoint"] != e.issuer+"/introspect" || m["revocation_endpoint"] != e.issuer+"/revoke" {
 			t.Errorf("introspection/revocation endpoints = %v / %v", m["introspection_endpoint"], m["revocation_endpoint"])
 		}
-		for _, absent := range []string{"userinfo_endpoint"} {
-			if _, ok := m[absent]; ok {
-				t.Errorf("%s advertises unimplemented %s", path, absent)
-			}
+		if m["userinfo_endpoint"] != e.issuer+"/userinfo" {
+			t.Errorf("userinfo_endpoint = %v", m["userinfo_endpoint"])
 		}
 	}
 	resp := e.get(http.DefaultClient, "/jwks.json")

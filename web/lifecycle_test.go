@@ -294,3 +294,37 @@ func TestKeyRotationWindow(t *testing.T) {
 		t.Fatal("a token of the removed key still verifies")
 	}
 }
+
+// TestUserInfoAndMetrics: /userinfo names the user of a live token and
+// refuses others with a Bearer challenge; /metrics counts tokens and
+// gateway traffic per route and answers only loopback peers or the token.
+func TestUserInfoAndMetrics(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	a := e.confidentialParty("A")
+	get := func(path, bearer string) (int, string, http.Header) {
+		req, _ := http.NewRequest(http.MethodGet, e.issuer+path, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	if status, body, _ := get("/userinfo", a.access); status != http.StatusOK || !strings.Contains(body, `"preferred_username":"alice"`) || !strings.Contains(body, `"sub":"`+e.user.ID+`"`) {
+		t.Fatalf("userinfo: %d %s", status, body)
+	}
+	for _, tok := range []string{"", "garbage", a.refresh} {
+		if status, _, h := get("/userinfo", tok); status != http.StatusUnauthorized || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("userinfo with %q: %d %v", tok, status, h)
+		}
+	}
+	status, body, _ := get("/metrics", "")
+	if status != http.StatusOK || !strings.Contains(body, `latchkey_tokens_issued_total{route="notes"} 1`) || !strings.Contains(body, "# TYPE latchkey_gateway_requests_total counter") {
+		t.Fatalf("metrics from loopback: %d\n%s", status, body)
+	}
+}

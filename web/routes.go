@@ -25,6 +25,9 @@ func (s *Server) routes() http.Handler {
 	public("OPTIONS /introspect", hf(p.ServeIntrospect))
 	public("POST /revoke", noStore(hf(p.ServeRevoke)))
 	public("OPTIONS /revoke", hf(p.ServeRevoke))
+	for _, m := range []string{"GET", "POST", "OPTIONS"} {
+		public(m+" /userinfo", noStore(hf(p.ServeUserInfo)))
+	}
 	public("POST /register", noStore(hf(p.ServeRegister)))
 	public("OPTIONS /register", hf(p.ServeRegister))
 	for _, m := range []string{"GET", "PUT", "DELETE", "OPTIONS"} {
@@ -98,6 +101,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", s.assets.Handler())
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /metrics", s.prometheus)
 
 	return s.observe(securityHeaders(mux))
 }

@@ -41,6 +41,9 @@ type Config struct {
 	AllowedOrigins []string
 	// Warnings are reported by /readyz (the test-only fetch switches).
 	Warnings []string
+	// MetricsToken, when set, is the bearer token Prometheus scrapes
+	// /metrics with; without it only loopback peers may read /metrics.
+	MetricsToken string
 	// MetricsFlush is how often counters are written to the database.
 	MetricsFlush time.Duration
 	// CleanupInterval is how often expired state is deleted.

@@ -54,6 +54,8 @@ func (p *program) serveCommand() *cli.Command {
 				Usage: "how often the revocation log is read; bounds how long a revoked token stays usable on this replica"},
 			&cli.DurationFlag{Name: "cleanup-interval", EnvVars: []string{"LATCHKEY_CLEANUP_INTERVAL"}, Value: web.DefaultCleanupInterval,
 				Usage: "how often expired state is deleted (safe on every replica)"},
+			&cli.StringFlag{Name: "metrics-token", EnvVars: []string{"LATCHKEY_METRICS_TOKEN"},
+				Usage: "bearer token Prometheus scrapes /metrics with (default: /metrics answers loopback peers only)"},
 			&cli.StringFlag{Name: "demo-addr", Value: "127.0.0.1:0", Usage: "loopback address of the demo MCP server (with --demo)"},
 			accessTokenTTLFlag(),
 		},
@@ -137,7 +139,7 @@ func (p *program) serve(c *cli.Context) (err error) {
 		origins = append(origins, demoInspectorOrigins...)
 	}
 	srv, err := p.newServer(cfg, store, secrets, keys, web.Config{Addr: ln.Addr().String(), AllowedOrigins: origins, Warnings: fetchWarnings,
-		RevocationPoll: c.Duration("revocation-poll"), CleanupInterval: c.Duration("cleanup-interval")}, fetchPolicy)
+		RevocationPoll: c.Duration("revocation-poll"), CleanupInterval: c.Duration("cleanup-interval"), MetricsToken: c.String("metrics-token")}, fetchPolicy)
 	if err != nil {
 		return err
 	}

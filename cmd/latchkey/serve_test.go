@@ -217,3 +217,24 @@ func TestServeTestFetchSwitches(t *testing.T) {
 		t.Errorf("a bad switch value: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestServeMetricsToken: with --metrics-token, /metrics wants the token
+// even from loopback.
+func TestServeMetricsToken(t *testing.T) {
+	e := newTestEnv(t)
+	s := startServe(t, e, "--metrics-token", "scrape-secret")
+	for tok, want := range map[string]int{"": http.StatusUnauthorized, "wrong": http.StatusUnauthorized, "scrape-secret": http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodGet, s.base+"/metrics", nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("/metrics with token %q: %d, want %d", tok, resp.StatusCode, want)
+		}
+	}
+}

@@ -66,3 +66,6 @@ func (g *Gateway) verify(ctx context.Context, raw, route string) (*oauth.AccessC
 	g.tokens.put(key, aud, c, u, now, gen)
 	return c, u, nil
 }
+
+// CachedTokens is the size of the verified-token cache (for /metrics).
+func (g *Gateway) CachedTokens() int { return g.tokens.size() }

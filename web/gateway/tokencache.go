@@ -79,6 +79,13 @@ func (c *tokenCache) put(key [32]byte, aud string, claims *oauth.AccessClaims, u
 	c.m[key] = cachedToken{claims: claims, user: user, aud: aud, exp: claims.Expiry.Time()}
 }
 
+// size is the number of cached tokens.
+func (c *tokenCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
+
 // evictAll drops every cached token; they are verified again on next use.
 func (c *tokenCache) evictAll() {
 	c.mu.Lock()

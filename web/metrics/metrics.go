@@ -35,11 +35,15 @@ type Recorder struct {
 
 	mu     sync.Mutex
 	counts map[key]int64
+	totals map[Series]int64 // since the process started, for /metrics
 }
+
+// Series names one cumulative counter.
+type Series struct{ Route, Metric string }
 
 // New returns a recorder writing to store.
 func New(store Store, clock func() time.Time, log *slog.Logger) *Recorder {
-	return &Recorder{store: store, clock: clock, log: log, counts: map[key]int64{}}
+	return &Recorder{store: store, clock: clock, log: log, counts: map[key]int64{}, totals: map[Series]int64{}}
 }
 
 // Add counts n events of metric on route in the current hour.
@@ -50,7 +54,19 @@ func (r *Recorder) Add(route, metric string, n int64) {
 	k := key{bucket: r.clock().UTC().Truncate(time.Hour), route: route, metric: metric}
 	r.mu.Lock()
 	r.counts[k] += n
+	r.totals[Series{route, metric}] += n
 	r.mu.Unlock()
+}
+
+// Totals returns every counter since the process started.
+func (r *Recorder) Totals() map[Series]int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[Series]int64, len(r.totals))
+	for k, v := range r.totals {
+		out[k] = v
+	}
+	return out
 }
 
 // Flush writes what was counted since the last flush; on failure the counts
