@@ -30,6 +30,10 @@ const (
 	cimdMaxBytes    = 16 << 10         // documents are small (~5 KB, AS-11)
 	cimdCacheSize   = 4096
 	cimdFetchBudget = 10 * time.Second
+	// documentFetchesPerMinute (burst documentFetchBurst) bounds the new
+	// documents one source may make this server fetch.
+	documentFetchesPerMinute = 30
+	documentFetchBurst       = 60
 )
 
 // IsURLClientID reports whether a client_id names a metadata document.
@@ -200,7 +204,17 @@ func (p *Provider) metadataClient(ctx context.Context, id string) (*Client, erro
 	if !trust.Allows(u.Hostname()) {
 		return nil, &ClientDocumentError{URL: id, Reason: "the server's trust policy does not allow clients from " + u.Hostname()}
 	}
-	e := p.cimd.get(ctx, id, p.now, func(ctx context.Context) *cimdEntry { return p.fetchClientDocument(ctx, id) })
+	ip := requestIP(ctx)
+	e := p.cimd.get(ctx, id, p.now, func(ctx context.Context) *cimdEntry {
+		// Each new document costs an outbound fetch: a source may cause a
+		// few per minute, so nobody can turn Latchkey into a crawler.
+		if ip != "" {
+			if ok, _ := p.fetchLimit.allow(sourceKey(ip), p.now()); !ok {
+				return &cimdEntry{err: &ClientDocumentError{URL: id, Reason: "too many new client documents were requested from your address; try again in a minute"}, expires: p.now()}
+			}
+		}
+		return p.fetchClientDocument(ctx, id)
+	})
 	if e.err != nil {
 		return nil, e.err
 	}
@@ -261,6 +275,20 @@ func (c *cimdCache) forgetOlderThan(id string, age time.Duration, now time.Time)
 	}
 	delete(c.entries, id)
 	return true
+}
+
+// requestIPKey carries the requesting address to metadataClient.
+type requestIPKey struct{}
+
+// WithRequestIP records the address a request came from, for the limit on
+// metadata-document fetches it may cause.
+func WithRequestIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, requestIPKey{}, ip)
+}
+
+func requestIP(ctx context.Context) string {
+	ip, _ := ctx.Value(requestIPKey{}).(string)
+	return ip
 }
 
 // fetchClientDocument fetches and validates one document.

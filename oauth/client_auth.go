@@ -11,6 +11,7 @@ import (
 // §2.4, LX-5): HTTP Basic, client_secret in the body, or a public client's
 // bare client_id. Secrets are compared as hashes in constant time.
 func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (*Client, error) {
+	ctx = WithRequestIP(ctx, ClientIP(r))
 	basicID, basicSecret, hasBasic := r.BasicAuth()
 	postID, postSecret := form.Get("client_id"), form.Get("client_secret")
 	if hasAssertion(form) {

@@ -28,7 +28,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := r.URL.Query()
-	res, err := s.provider.ParseAuthorize(r.Context(), params)
+	res, err := s.provider.ParseAuthorize(oauth.WithRequestIP(r.Context(), oauth.ClientIP(r)), params)
 	if err != nil {
 		e := oauth.AsError(err)
 		if e.NoRedirect || res == nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -357,5 +358,29 @@ func TestMetadataDocumentOneFetchUnderConcurrency(t *testing.T) {
 	resp.Body.Close()
 	if n := d.hitsOf("/busy.json"); n != 2 {
 		t.Fatalf("%d fetches after max-age passed, want 2", n)
+	}
+}
+
+// TestMetadataDocumentFetchLimit: one source cannot make the server fetch
+// an unbounded number of new documents; cached ones stay free.
+func TestMetadataDocumentFetchLimit(t *testing.T) {
+	t.Parallel()
+	d := newDocServer(t)
+	e := cimdEnv(t, d)
+	var limited int
+	for i := range 70 {
+		id := d.put("/c"+strconv.Itoa(i)+".json", map[string]any{"client_name": "Many", "redirect_uris": []string{cb}})
+		resp := e.get(e.browser(), "/authorize?"+e.authParams(id, cb, "notes", "").Encode())
+		page := body(t, resp)
+		if resp.StatusCode == http.StatusBadRequest && strings.Contains(page, "too many new client documents") {
+			limited++
+		}
+	}
+	if limited == 0 || limited > 15 {
+		t.Fatalf("%d of 70 new documents refused; want the ones past the burst of 60", limited)
+	}
+	first := d.Base + "/c0.json"
+	if resp := e.get(e.browser(), "/authorize?"+e.authParams(first, cb, "notes", "").Encode()); resp.StatusCode != http.StatusFound {
+		t.Fatalf("a cached document was refused: %d", resp.StatusCode)
 	}
 }

@@ -81,7 +81,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request) {
 // consentProps builds the consent page: client name, redirect host with a
 // loopback warning (AS-13), route and scopes with new ones marked.
 func (s *Server) consentProps(r *http.Request, sess *sessions.Session, req *oauth.AuthRequest, user *oauth.User, prev []string) (views.ConsentProps, error) {
-	client, err := s.provider.GetClient(r.Context(), req.ClientID)
+	client, err := s.provider.GetClient(oauth.WithRequestIP(r.Context(), oauth.ClientIP(r)), req.ClientID)
 	var de *oauth.ClientDocumentError
 	if errors.As(err, &de) {
 		return views.ConsentProps{}, pageError(http.StatusBadRequest, de.Error())

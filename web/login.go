@@ -39,7 +39,7 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 func (s *Server) loginProps(r *http.Request, next string) views.LoginProps {
 	p := views.LoginProps{Page: s.pageShell("Sign in"), Action: "/login", Next: next}
 	if req := s.requestFromNext(r, next); req != nil {
-		if c, err := s.provider.GetClient(r.Context(), req.ClientID); err == nil {
+		if c, err := s.provider.GetClient(oauth.WithRequestIP(r.Context(), oauth.ClientIP(r)), req.ClientID); err == nil {
 			p.ClientName = c.Name
 		}
 	}
