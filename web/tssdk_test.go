@@ -71,71 +71,14 @@ func tsFlow(t *testing.T, metadataURL string, d *docServer) {
 	e.addRoute("everything", upstream, "tools:read", "tools:call")
 	mcpURL := e.resource("everything")
 
-	args := []string{"client.mjs", mcpURL, "0"}
+	args := []string{mcpURL, "0"}
 	if metadataURL != "" {
 		args = append(args, metadataURL)
 	}
-	cmd := exec.CommandContext(ctx, node, args...)
-	cmd.Dir = jsDir
-	cmd.WaitDelay = 5 * time.Second
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting node client: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("node client stderr:\n%s", stderr.String())
-		}
+	run := runNodeClient(t, ctx, node, jsDir, args, nil, func(authorizeURL string) {
+		approveInBrowser(t, &browserFlow{t: t, ctx: bctx, e: e, cons: cons}, authorizeURL, metadataURL, mcpURL)
 	})
-
-	var (
-		lines     []string // every stdout line, for the failure message
-		httpLines []string
-		results   = map[string]string{}
-		callback  map[string]string
-		refreshed string
-		authorize int
-	)
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		lines = append(lines, line)
-		t.Logf("node: %s", line)
-		kind, rest, _ := strings.Cut(line, " ")
-		switch kind {
-		case "HTTP":
-			httpLines = append(httpLines, rest)
-		case "AUTHORIZE":
-			authorize++
-			if authorize > 1 {
-				t.Fatalf("client asked for authorization a second time: %s", rest)
-			}
-			approveInBrowser(t, &browserFlow{t: t, ctx: bctx, e: e, cons: cons}, rest, metadataURL)
-		case "CALLBACK":
-			if err := json.Unmarshal([]byte(rest), &callback); err != nil {
-				t.Fatalf("CALLBACK line %q: %v", rest, err)
-			}
-		case "RESULT":
-			name, v, _ := strings.Cut(rest, " ")
-			results[name] = v
-		case "REFRESHED":
-			refreshed = rest
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Errorf("reading node stdout: %v", err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("node client: %v (ctx: %v)\nstdout:\n  %s", err, ctx.Err(), strings.Join(lines, "\n  "))
-	}
+	httpLines, results, callback, refreshed, authorize := run.httpLines, run.results, run.callback, run.refreshed, run.authorize
 	t.Logf("TypeScript SDK flow finished in %s", time.Since(start).Round(time.Millisecond))
 
 	// Discovery went the MCP way, from the bare URL.
@@ -231,9 +174,80 @@ func tsFlow(t *testing.T, metadataURL string, d *docServer) {
 	}
 }
 
+// nodeRun is what tests/js/client.mjs reported.
+type nodeRun struct {
+	httpLines []string
+	results   map[string]string
+	callback  map[string]string
+	refreshed string
+	authorize int
+}
+
+// runNodeClient runs tests/js/client.mjs with args (and extra environment),
+// answering its AUTHORIZE line with approve, and collects its report.
+func runNodeClient(t *testing.T, ctx context.Context, node, jsDir string, args, env []string, approve func(string)) nodeRun {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, node, append([]string{"client.mjs"}, args...)...)
+	cmd.Dir = jsDir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.WaitDelay = 5 * time.Second
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting node client: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("node client stderr:\n%s", stderr.String())
+		}
+	})
+	run := nodeRun{results: map[string]string{}}
+	var lines []string // every stdout line, for the failure message
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		lines = append(lines, line)
+		t.Logf("node: %s", line)
+		kind, rest, _ := strings.Cut(line, " ")
+		switch kind {
+		case "HTTP":
+			run.httpLines = append(run.httpLines, rest)
+		case "AUTHORIZE":
+			run.authorize++
+			if run.authorize > 1 {
+				t.Fatalf("client asked for authorization a second time: %s", rest)
+			}
+			approve(rest)
+		case "CALLBACK":
+			if err := json.Unmarshal([]byte(rest), &run.callback); err != nil {
+				t.Fatalf("CALLBACK line %q: %v", rest, err)
+			}
+		case "RESULT":
+			name, v, _ := strings.Cut(rest, " ")
+			run.results[name] = v
+		case "REFRESHED":
+			run.refreshed = rest
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Errorf("reading node stdout: %v", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("node client: %v (ctx: %v)\nstdout:\n  %s", err, ctx.Err(), strings.Join(lines, "\n  "))
+	}
+	return run
+}
+
 // approveInBrowser opens the authorization URL the SDK built, signs in as
 // alice, approves, and waits until the browser shows the node callback page.
-func approveInBrowser(t *testing.T, b *browserFlow, authorizeURL, metadataURL string) {
+func approveInBrowser(t *testing.T, b *browserFlow, authorizeURL, metadataURL, resource string) {
 	t.Helper()
 	u, err := url.Parse(authorizeURL)
 	if err != nil || !strings.HasPrefix(authorizeURL, b.e.issuer+"/authorize?") {
@@ -243,8 +257,8 @@ func approveInBrowser(t *testing.T, b *browserFlow, authorizeURL, metadataURL st
 	if metadataURL != "" && q.Get("client_id") != metadataURL {
 		t.Errorf("authorization request client_id = %q, want the metadata URL %s", q.Get("client_id"), metadataURL)
 	}
-	if q.Get("code_challenge_method") != "S256" || q.Get("resource") != b.e.resource("everything") {
-		t.Errorf("authorization request = %v; want S256 PKCE and resource=%s", q, b.e.resource("everything"))
+	if q.Get("code_challenge_method") != "S256" || q.Get("resource") != resource {
+		t.Errorf("authorization request = %v; want S256 PKCE and resource=%s", q, resource)
 	}
 	redirect := q.Get("redirect_uri")
 

@@ -167,14 +167,16 @@ await client.connect(transport);
 out(`STEP connected to ${JSON.stringify(client.getServerVersion())}`);
 const tools = await client.listTools();
 out(`RESULT tools ${JSON.stringify(tools.tools.map((t) => t.name))}`);
-const echo = await client.callTool({ name: 'echo', arguments: { message: 'hello' } });
+// The echo tool's argument: "message" on server-everything, "text" on Latchkey's demo server.
+const echoArg = process.env.LATCHKEY_TS_ECHO_ARG || 'message';
+const echo = await client.callTool({ name: 'echo', arguments: { [echoArg]: 'hello' } });
 out(`RESULT echo ${JSON.stringify(echo)}`);
 
 // ---- 4. forced refresh: the gateway rejects the access token, the SDK ------
 //         refreshes with the saved refresh token and retries the request.
 const before = provider._tokens;
 provider.rejectAccessToken = true;
-const echo2 = await client.callTool({ name: 'echo', arguments: { message: 'hello again' } });
+const echo2 = await client.callTool({ name: 'echo', arguments: { [echoArg]: 'hello again' } });
 out(`RESULT echo-after-refresh ${JSON.stringify(echo2)}`);
 const after = provider._tokens;
 const refreshed =
