@@ -209,7 +209,7 @@ func (p *Provider) metadataClient(ctx context.Context, id string) (*Client, erro
 		// Each new document costs an outbound fetch: a source may cause a
 		// few per minute, so nobody can turn Latchkey into a crawler.
 		if ip != "" {
-			if ok, _ := p.fetchLimit.allow(sourceKey(ip), p.now()); !ok {
+			if ok, _ := p.fetchLimit.Allow(SourceKey(ip), p.now()); !ok {
 				return &cimdEntry{err: &ClientDocumentError{URL: id, Reason: "too many new client documents were requested from your address; try again in a minute"}, expires: p.now()}
 			}
 		}

@@ -225,8 +225,8 @@ func TestSourceKey(t *testing.T) {
 	for in, want := range map[string]string{
 		"192.0.2.7": "192.0.2.7", "2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64", "2001:db8:1:2::ffff": "2001:db8:1:2::/64", "not-an-ip": "not-an-ip",
 	} {
-		if got := sourceKey(in); got != want {
-			t.Errorf("sourceKey(%q) = %q, want %q", in, got, want)
+		if got := SourceKey(in); got != want {
+			t.Errorf("SourceKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -21,8 +21,8 @@ type Provider struct {
 	cimd    *cimdCache
 	jwks    *cimdCache // fetched jwks_uri documents
 	// registerLimit is the per-IP rate limit of POST /register.
-	registerLimit *rateLimiter
-	fetchLimit    *rateLimiter // metadata-document fetches per source
+	registerLimit *RateLimiter
+	fetchLimit    *RateLimiter // metadata-document fetches per source
 	metrics       Metrics
 }
 
@@ -61,8 +61,8 @@ func New(cfg Config, store Store, keys *KeySet, opts ...Option) (*Provider, erro
 		return nil, errors.New("oauth: New needs a store and a key set")
 	}
 	p := &Provider{cfg: cfg, store: store, keys: keys, clock: time.Now, log: slog.New(slog.DiscardHandler),
-		cimd: newCIMDCache(), jwks: newCIMDCache(), registerLimit: newRateLimiter(registerPerMinute, registerBurst, 20000),
-		fetchLimit: newRateLimiter(documentFetchesPerMinute, documentFetchBurst, 20000)}
+		cimd: newCIMDCache(), jwks: newCIMDCache(), registerLimit: NewRateLimiter(registerPerMinute, registerBurst, 20000),
+		fetchLimit: NewRateLimiter(documentFetchesPerMinute, documentFetchBurst, 20000)}
 	for _, o := range opts {
 		o(p)
 	}

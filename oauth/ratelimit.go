@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// rateLimiter is a token bucket per key (client IP), bounded in size: when
+// RateLimiter is a token bucket per key (client IP), bounded in size: when
 // full, idle buckets are dropped. It is per replica; with N replicas an
 // address gets at most N times the rate.
-type rateLimiter struct {
+type RateLimiter struct {
 	mu      sync.Mutex
 	rate    float64 // tokens per second
 	burst   float64
@@ -21,12 +21,14 @@ type bucket struct {
 	last   time.Time
 }
 
-func newRateLimiter(perMinute, burst, max int) *rateLimiter {
-	return &rateLimiter{rate: float64(perMinute) / 60, burst: float64(burst), max: max, buckets: map[string]*bucket{}}
+// NewRateLimiter allows perMinute events per key, burst at once, tracking at
+// most max keys.
+func NewRateLimiter(perMinute, burst, max int) *RateLimiter {
+	return &RateLimiter{rate: float64(perMinute) / 60, burst: float64(burst), max: max, buckets: map[string]*bucket{}}
 }
 
-// allow takes a token for key, or reports how long until one is free.
-func (l *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
+// Allow takes a token for key, or reports how long until one is free.
+func (l *RateLimiter) Allow(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]

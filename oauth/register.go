@@ -85,7 +85,7 @@ func (p *Provider) ServeRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	regToken := NewSecret(PrefixRegistrationToken)
-	client.RegistrationTokenHash, client.RegisteredFrom = HashSecret(regToken), sourceKey(ClientIP(r))
+	client.RegistrationTokenHash, client.RegisteredFrom = HashSecret(regToken), SourceKey(ClientIP(r))
 	if err := p.store.CreateClient(ctx, client); err != nil {
 		p.writeError(ctx, w, ServerError(err))
 		return

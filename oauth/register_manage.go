@@ -38,9 +38,9 @@ func ClientIP(r *http.Request) string {
 	return host
 }
 
-// sourceKey groups addresses one party controls: an IPv4 address, or the
+// SourceKey groups addresses one party controls: an IPv4 address, or the
 // /64 of an IPv6 address (one subscriber's usual allocation).
-func sourceKey(ip string) string {
+func SourceKey(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil || a.Is4() || a.Is4In6() {
 		return ip
@@ -51,8 +51,8 @@ func sourceKey(ip string) string {
 
 // admitRegistration applies the per-IP rate limit and the unused-client cap.
 func (p *Provider) admitRegistration(w http.ResponseWriter, r *http.Request) bool {
-	src := sourceKey(ClientIP(r))
-	ok, wait := p.registerLimit.allow(src, p.now())
+	src := SourceKey(ClientIP(r))
+	ok, wait := p.registerLimit.Allow(src, p.now())
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: "slow_down", ErrorDescription: "Too many registrations from this address; try again later."})

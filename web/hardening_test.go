@@ -204,3 +204,32 @@ func TestSignInExpires(t *testing.T) {
 		t.Fatalf("13 h after sign-in: %d; want the login page", resp.StatusCode)
 	}
 }
+
+// TestLoginThrottled: password guessing from one source is slowed to 10
+// attempts a minute after a burst of 20, with a readable 429 page.
+func TestLoginThrottled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	c := e.browser()
+	page := body(t, e.get(c, "/login"))
+	token := match(t, csrfRe, page)
+	throttled := 0
+	for range 25 {
+		resp := e.postForm(c, "/login", url.Values{"username": {"alice"}, "password": {"guess guess"}, "csrf_token": {token}})
+		b := body(t, resp)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			throttled++
+			if resp.Header.Get("Retry-After") == "" || !strings.Contains(b, "Too many sign-in attempts") {
+				t.Fatalf("429 without Retry-After or message")
+			}
+		}
+	}
+	if throttled != 5 {
+		t.Fatalf("%d of 25 rapid attempts throttled, want the 5 past the burst of 20", throttled)
+	}
+	e.clock.Advance(time.Minute)
+	resp := e.postForm(c, "/login", url.Values{"username": {"alice"}, "password": {e.password}, "csrf_token": {token}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in after waiting: %d", resp.StatusCode)
+	}
+}

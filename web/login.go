@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/latchkey/latchkey/oauth"
@@ -84,6 +85,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		props := s.loginProps(r, next)
 		props.CSRFToken, props.Username, props.Error = csrfToken(sess), username, msg
 		s.renderLogin(w, r, status, props)
+	}
+	// Password guessing: a source gets loginPerMinute attempts a minute.
+	if ok, wait := s.loginLimit.Allow(oauth.SourceKey(oauth.ClientIP(r)), s.clock()); !ok {
+		s.audit(r, "(throttled)", "login.throttled", "", "")
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		fail(http.StatusTooManyRequests, "Too many sign-in attempts from your network. Wait a minute and try again.")
+		return
 	}
 	if username == "" || password == "" || len(username) > maxCredentialLen || len(password) > maxCredentialLen {
 		fail(http.StatusUnauthorized, "Enter your username and password.")

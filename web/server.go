@@ -25,6 +25,9 @@ import (
 const (
 	DefaultAddr          = "127.0.0.1:8080"
 	DefaultSessionMaxAge = 12 * time.Hour
+	// loginPerMinute (burst loginBurst) bounds sign-in attempts per source.
+	loginPerMinute = 10
+	loginBurst     = 20
 	// DefaultCleanupInterval spaces clean-up passes.
 	DefaultCleanupInterval = 10 * time.Minute
 	shutdownGrace          = 20 * time.Second
@@ -102,9 +105,11 @@ type Server struct {
 	gateway  *gateway.Gateway
 	metrics  *metrics.Recorder
 	secrets  *oauth.Secrets
-	secure   bool   // issuer is https: cookies get Secure and the __Host- prefix
-	origin   string // scheme://host of the issuer
-	handler  http.Handler
+	// loginLimit throttles password guessing per source address.
+	loginLimit *oauth.RateLimiter
+	secure     bool   // issuer is https: cookies get Secure and the __Host- prefix
+	origin     string // scheme://host of the issuer
+	handler    http.Handler
 }
 
 // New builds the server and its route table.
@@ -134,6 +139,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s.sessions = newCookieStore(d.Secrets, s.secure, cfg.SessionMaxAge)
 	s.secrets = d.Secrets
+	s.loginLimit = oauth.NewRateLimiter(loginPerMinute, loginBurst, 20000)
 	s.metrics = d.Metrics
 	if s.metrics == nil {
 		s.metrics = metrics.New(d.Store, d.Clock, d.Log)
