@@ -29,7 +29,9 @@ const (
 	TokenTypeRefresh = "refresh_token"
 )
 
-var inactive = &Introspection{Active: false}
+// inactive is the one answer for every token that is not active; a new
+// value each time, so no caller can alter another's.
+func inactive() *Introspection { return &Introspection{Active: false} }
 
 // ServeIntrospect handles POST /introspect (RFC 7662): the caller
 // authenticates as a confidential client; a resource-server client may
@@ -61,7 +63,7 @@ func (p *Provider) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Active && !caller.ResourceServer && res.ClientID != caller.ID {
-		res = inactive // another client's token: indistinguishable from an invalid one
+		res = inactive() // another client's token: indistinguishable from an invalid one
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -79,15 +81,15 @@ func (p *Provider) introspectAccess(ctx context.Context, tok string) (*Introspec
 	now := p.now()
 	c, err := p.keys.ParseAccessToken(tok, p.cfg.Issuer, now)
 	if err != nil {
-		return inactive, nil
+		return inactive(), nil
 	}
 	revoked, err := p.store.IsRevoked(ctx, RevokedToken, c.ID, now)
 	if err != nil || revoked {
-		return inactive, err
+		return inactive(), err
 	}
 	g, u, err := p.liveGrant(ctx, c.GrantID)
 	if g == nil {
-		return inactive, err
+		return inactive(), err
 	}
 	res := &Introspection{Active: true, Scope: c.Scope, ClientID: c.ClientID, Username: u.Username, TokenType: TokenTypeAccess,
 		Sub: c.Subject, Aud: c.Audience, Iss: c.Issuer, Jti: c.ID}
@@ -103,17 +105,17 @@ func (p *Provider) introspectAccess(ctx context.Context, tok string) (*Introspec
 func (p *Provider) introspectRefresh(ctx context.Context, tok string) (*Introspection, error) {
 	rt, err := p.store.GetRefreshToken(ctx, HashSecret(tok))
 	if errors.Is(err, ErrNotFound) {
-		return inactive, nil
+		return inactive(), nil
 	}
 	if err != nil {
-		return inactive, err
+		return inactive(), err
 	}
 	if rt.UsedAt != nil || !p.now().Before(rt.ExpiresAt) {
-		return inactive, nil
+		return inactive(), nil
 	}
 	g, u, err := p.liveGrant(ctx, rt.GrantID)
 	if g == nil {
-		return inactive, err
+		return inactive(), err
 	}
 	return &Introspection{Active: true, Scope: strings.Join(g.Scopes, " "), ClientID: g.ClientID, Username: u.Username,
 		TokenType: TokenTypeRefresh, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(), Sub: g.UserID, Aud: g.Resource,
