@@ -82,6 +82,10 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 func (s *Server) revokeApp(w http.ResponseWriter, r *http.Request) {
 	user, _ := current(r)
 	clientID := r.PostFormValue("client_id")
+	if clientID == "" {
+		s.flashTo(w, r, "/account", "error", "Choose an app to revoke.")
+		return
+	}
 	err := s.store.InTx(r.Context(), func(ctx context.Context, tx oauth.Store) error {
 		grants, err := tx.ListGrants(ctx, user.ID, clientID)
 		if err != nil {

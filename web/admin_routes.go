@@ -246,7 +246,7 @@ func (s *Server) probeUpstream(ctx context.Context, rt *oauth.Route) (string, er
 	// Like the gateway's transport: never the environment's proxy (the
 	// credential must not travel through it), no redirects.
 	client := &http.Client{
-		Transport:     &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext},
+		Transport:     &http.Transport{Proxy: nil, DisableKeepAlives: true, DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	resp, err := client.Do(req)

@@ -88,7 +88,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// Password guessing: a source gets loginPerMinute attempts a minute.
 	if ok, wait := s.loginLimit.Allow(oauth.SourceKey(oauth.ClientIP(r)), s.clock()); !ok {
-		s.audit(r, "(throttled)", "login.throttled", "", "")
+		if ok, _ := s.throttleAudit.Allow(oauth.SourceKey(oauth.ClientIP(r)), s.clock()); ok {
+			s.audit(r, "(throttled)", "login.throttled", "", "further attempts this minute are not recorded")
+		}
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		fail(http.StatusTooManyRequests, "Too many sign-in attempts from your network. Wait a minute and try again.")
 		return

@@ -107,9 +107,11 @@ type Server struct {
 	secrets  *oauth.Secrets
 	// loginLimit throttles password guessing per source address.
 	loginLimit *oauth.RateLimiter
-	secure     bool   // issuer is https: cookies get Secure and the __Host- prefix
-	origin     string // scheme://host of the issuer
-	handler    http.Handler
+	// throttleAudit records a throttled source once a minute, not per attempt.
+	throttleAudit *oauth.RateLimiter
+	secure        bool   // issuer is https: cookies get Secure and the __Host- prefix
+	origin        string // scheme://host of the issuer
+	handler       http.Handler
 }
 
 // New builds the server and its route table.
@@ -140,6 +142,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.sessions = newCookieStore(d.Secrets, s.secure, cfg.SessionMaxAge)
 	s.secrets = d.Secrets
 	s.loginLimit = oauth.NewRateLimiter(loginPerMinute, loginBurst, 20000)
+	s.throttleAudit = oauth.NewRateLimiter(1, 1, 20000)
 	s.metrics = d.Metrics
 	if s.metrics == nil {
 		s.metrics = metrics.New(d.Store, d.Clock, d.Log)
@@ -204,6 +207,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	srv.RegisterOnShutdown(s.gateway.Drain) // open SSE streams end at an event boundary
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go s.RunBackground(bg)

@@ -71,7 +71,15 @@ type Gateway struct {
 
 	mu     sync.Mutex
 	routes map[string]*routeEntry
+
+	// draining is closed by Drain when the server shuts down.
+	draining  chan struct{}
+	drainOnce sync.Once
 }
+
+// Drain ends open SSE streams at their next event boundary, so a graceful
+// shutdown does not wait for clients that never hang up.
+func (g *Gateway) Drain() { g.drainOnce.Do(func() { close(g.draining) }) }
 
 // routeEntry is a cached route with the proxy built for its upstream.
 type routeEntry struct {
@@ -101,6 +109,7 @@ func New(cfg Config, keys *oauth.KeySet, secrets *oauth.Secrets, store Store, lo
 		tokens:   newTokenCache(cfg.TokenCacheSize),
 		sessions: newSessionBinder(100000),
 		routes:   map[string]*routeEntry{},
+		draining: make(chan struct{}),
 	}
 	for _, o := range cfg.AllowedOrigins {
 		g.origins[strings.ToLower(strings.TrimRight(o, "/"))] = true

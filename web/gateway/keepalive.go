@@ -6,6 +6,8 @@ import (
 	"time"
 )
 
+const keepAliveComment = ": keep-alive\n\n"
+
 // DefaultKeepAlive is how long an SSE stream may stay silent before the
 // gateway sends a comment, so idle-killing proxies and clients (Cursor drops
 // idle streams after ~5 min) keep the stream (TR-14).
@@ -22,6 +24,7 @@ type keepAliveBody struct {
 	boundary bool  // the bytes relayed so far end with an event boundary
 	err      error // the upstream's final error, returned once pending is drained
 	done     chan struct{}
+	drain    <-chan struct{} // closed when the server shuts down: end the stream
 }
 
 type chunk struct {
@@ -29,8 +32,8 @@ type chunk struct {
 	err error
 }
 
-func newKeepAliveBody(src io.ReadCloser, interval time.Duration) *keepAliveBody {
-	k := &keepAliveBody{src: src, interval: interval, chunks: make(chan chunk), boundary: true, done: make(chan struct{})}
+func newKeepAliveBody(src io.ReadCloser, interval time.Duration, drain <-chan struct{}) *keepAliveBody {
+	k := &keepAliveBody{src: src, interval: interval, chunks: make(chan chunk), boundary: true, done: make(chan struct{}), drain: drain}
 	go k.pump()
 	return k
 }
@@ -74,10 +77,17 @@ func (k *keepAliveBody) Read(p []byte) (int, error) {
 					}
 				}
 			case <-timer.C:
-				if k.boundary {
-					return copy(p, ": keep-alive\n\n"), nil
+				if k.boundary && len(p) >= len(keepAliveComment) {
+					return copy(p, keepAliveComment), nil
 				}
 				timer.Reset(k.interval)
+			case <-k.drain:
+				if k.boundary {
+					// Shutting down: end at an event boundary; the client
+					// reconnects (to another replica) and resumes.
+					return 0, io.EOF
+				}
+				k.drain = nil // finish the event first
 			}
 		}
 	}

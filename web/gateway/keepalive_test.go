@@ -30,7 +30,7 @@ func (s *slowReader) Close() error { return nil }
 func TestKeepAliveComments(t *testing.T) {
 	t.Parallel()
 	src := &slowReader{parts: []string{"id: 1\ndata: a\n\n", "id: 2\ndata: b", "\n\n"}, pause: 60 * time.Millisecond}
-	got, err := io.ReadAll(newKeepAliveBody(src, 20*time.Millisecond))
+	got, err := io.ReadAll(newKeepAliveBody(src, 20*time.Millisecond, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestKeepAliveEndsWithDataAndEOF(t *testing.T) {
 	t.Parallel()
 	done := make(chan string, 1)
 	go func() {
-		got, _ := io.ReadAll(newKeepAliveBody(&eofWithData{s: "data: x\n\n"}, 10*time.Millisecond))
+		got, _ := io.ReadAll(newKeepAliveBody(&eofWithData{s: "data: x\n\n"}, 10*time.Millisecond, nil))
 		done <- string(got)
 	}()
 	select {
@@ -76,5 +76,28 @@ func TestKeepAliveEndsWithDataAndEOF(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("stream did not end after the upstream's EOF")
+	}
+}
+
+// TestEndpointRewriterFirstEventDecides: comments before the endpoint event
+// are kept; a stream whose first event is something else, or whose first
+// line is very long, passes through untouched.
+func TestEndpointRewriterFirstEventDecides(t *testing.T) {
+	t.Parallel()
+	fix := func(string) (string, error) { return "REWRITTEN", nil }
+	read := func(in string) string {
+		b, _ := io.ReadAll(newEndpointRewriter(io.NopCloser(strings.NewReader(in)), fix))
+		return string(b)
+	}
+	if got := read(": hi\n\nevent: endpoint\ndata: /sse?sessionid=1\n\nevent: message\ndata: {}\n\n"); got != ": hi\n\nevent: endpoint\ndata: REWRITTEN\n\nevent: message\ndata: {}\n\n" {
+		t.Errorf("legacy stream: %q", got)
+	}
+	other := "event: message\ndata: {}\n\nevent: endpoint\ndata: /x?sessionid=1\n\n"
+	if got := read(other); got != other {
+		t.Errorf("a non-legacy stream was changed: %q", got)
+	}
+	long := "data: " + strings.Repeat("x", 20<<10) + "\n\n"
+	if got := read(long); got != long {
+		t.Errorf("a long first line was changed or cut (%d bytes of %d)", len(got), len(long))
 	}
 }

@@ -28,6 +28,16 @@ func ambiguousSession(q url.Values, headers []string) bool {
 		return true
 	}
 	for k := range q {
+		if strings.ContainsAny(k, "[].") && !slices.Contains(legacySessionParams[:], k) {
+			// sessionId[]=x or sessionId.a=x: qs-style parsers (Express)
+			// read these as the session parameter.
+			lower := strings.ToLower(k)
+			for _, p := range legacySessionParams {
+				if strings.HasPrefix(lower, strings.ToLower(p)) {
+					return true
+				}
+			}
+		}
 		for _, p := range legacySessionParams {
 			if strings.EqualFold(k, p) && !slices.Contains(legacySessionParams[:], k) {
 				return true
@@ -63,8 +73,12 @@ type endpointRewriter struct {
 }
 
 func newEndpointRewriter(src io.ReadCloser, fix func(string) (string, error)) *endpointRewriter {
-	return &endpointRewriter{src: src, br: bufio.NewReader(src), fix: fix}
+	return &endpointRewriter{src: src, br: bufio.NewReaderSize(src, maxEndpointLine), fix: fix}
 }
+
+// maxEndpointLine bounds a line read while looking for the endpoint event;
+// a longer one means this is not a legacy stream and it passes through.
+const maxEndpointLine = 16 << 10
 
 func (e *endpointRewriter) Read(p []byte) (int, error) {
 	if e.out.Len() > 0 {
@@ -73,12 +87,19 @@ func (e *endpointRewriter) Read(p []byte) (int, error) {
 	if e.done {
 		return e.br.Read(p)
 	}
-	// Before the endpoint event: read whole events (bounded lines).
+	// The first event decides: an "endpoint" event is rewritten, anything
+	// else means this is not a legacy stream and everything passes through.
 	var event []string
 	for {
-		line, err := e.br.ReadString('\n')
-		if len(line) > 8<<10 {
-			return 0, errLegacyEndpoint
+		raw, err := e.br.ReadSlice('\n')
+		line := string(raw)
+		if errors.Is(err, bufio.ErrBufferFull) || len(event) > 32 {
+			e.done = true
+			for _, l := range event {
+				e.out.WriteString(l + "\n")
+			}
+			e.out.WriteString(line)
+			return e.out.Read(p)
 		}
 		if err != nil {
 			return 0, err
@@ -101,11 +122,12 @@ func (e *endpointRewriter) Read(p []byte) (int, error) {
 
 // emit writes one event, rewriting it when it is the endpoint event.
 func (e *endpointRewriter) emit(event []string) error {
-	isEndpoint := false
+	isEndpoint, onlyComments := false, true
 	for _, l := range event {
 		if l == "event: endpoint" || l == "event:endpoint" {
 			isEndpoint = true
 		}
+		onlyComments = onlyComments && strings.HasPrefix(l, ":")
 	}
 	for _, l := range event {
 		if isEndpoint && strings.HasPrefix(l, "data:") {
@@ -118,7 +140,7 @@ func (e *endpointRewriter) emit(event []string) error {
 		e.out.WriteString(l + "\n")
 	}
 	e.out.WriteString("\n")
-	e.done = e.done || isEndpoint
+	e.done = !onlyComments // only the first real event is ever rewritten
 	return nil
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -87,7 +88,17 @@ func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
 	out.URL.Path, out.URL.RawPath = target.Path+info.rest, ""
 	out.URL.RawQuery = pr.In.URL.RawQuery
 	if target.RawQuery != "" {
-		out.URL.RawQuery = target.RawQuery + "&" + out.URL.RawQuery
+		// The operator's parameters win: a client cannot repeat one of them
+		// for servers that read the last value.
+		fixed, _ := url.ParseQuery(target.RawQuery)
+		client, _ := url.ParseQuery(pr.In.URL.RawQuery) // validated in ServeHTTP
+		for k := range fixed {
+			client.Del(k)
+		}
+		out.URL.RawQuery = target.RawQuery
+		if extra := client.Encode(); extra != "" {
+			out.URL.RawQuery += "&" + extra
+		}
 	}
 	out.Host = target.Host
 	h := out.Header
@@ -107,7 +118,25 @@ func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
 // modifyResponse binds new sessions to the user and keeps upstream cookies
 // away from the browser (they would be set on Latchkey's origin).
 func (g *Gateway) modifyResponse(resp *http.Response) error {
-	resp.Header.Del("Set-Cookie")
+	// Headers that would act on Latchkey's own origin, or clash with the
+	// gateway's CORS, are the gateway's business, not the upstream's.
+	for _, h := range []string{"Set-Cookie", "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
+		"Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Expose-Headers",
+		"Access-Control-Max-Age", "Alt-Svc", "Strict-Transport-Security", "Clear-Site-Data", "WWW-Authenticate"} {
+		resp.Header.Del(h)
+	}
+	// An upstream refusing Latchkey's own credential is a gateway problem,
+	// not the client's token: a 401 here would send clients re-authorizing.
+	if resp.StatusCode == http.StatusUnauthorized {
+		info, _ := resp.Request.Context().Value(proxyInfoKey{}).(proxyInfo)
+		g.log.WarnContext(resp.Request.Context(), "gateway: upstream refused its credential", slog.String("route", info.route))
+		_ = resp.Body.Close()
+		body := `{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"The MCP server behind this route refused the gateway's credentials."}}`
+		resp.StatusCode, resp.Status = http.StatusBadGateway, "502 Bad Gateway"
+		resp.Header = http.Header{"Content-Type": {"application/json"}}
+		resp.Body, resp.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+		return nil
+	}
 	info, _ := resp.Request.Context().Value(proxyInfoKey{}).(proxyInfo)
 	sid := resp.Header.Get("Mcp-Session-Id")
 	ctx := resp.Request.Context()
@@ -125,7 +154,10 @@ func (g *Gateway) modifyResponse(resp *http.Response) error {
 			})
 		}
 		if g.cfg.KeepAlive > 0 {
-			resp.Body = newKeepAliveBody(resp.Body, g.cfg.KeepAlive)
+			resp.Body = newKeepAliveBody(resp.Body, g.cfg.KeepAlive, g.draining)
+			// Comments change the length: the stream is sent chunked.
+			resp.Header.Del("Content-Length")
+			resp.ContentLength = -1
 		}
 	}
 	switch {

@@ -22,6 +22,18 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.setCORS(w, r)
+	// MCP needs no protocol upgrade; a tunnel would carry messages past
+	// every check below (step-up, sessions, revocation).
+	if r.Header.Get("Upgrade") != "" {
+		rpcError(w, http.StatusBadRequest, -32600, "Protocol upgrades are not supported.")
+		return
+	}
+	// A path below the route must stay below the upstream's path: no dot
+	// segments, however encoded (the mux matched the escaped form).
+	if p := r.PathValue("rest"); p != "" && hasDotSegment(p) {
+		rpcError(w, http.StatusBadRequest, -32600, "The path is not valid.")
+		return
+	}
 	if r.Method == http.MethodOptions {
 		g.preflight(w, r)
 		return
@@ -36,9 +48,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	}
+	sw := &statusWriter{ResponseWriter: w, saved: w.Header().Clone()}
+	w = sw
 	if g.cfg.Metrics != nil {
-		sw := &statusWriter{ResponseWriter: w}
-		w = sw
 		defer g.count(name, sw)
 	}
 	scope := strings.Join(e.route.BaseScopes(), " ")
@@ -79,9 +91,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// RS-5: step-up for particular methods or tools.
-	need, ok := neededScopes(r, e.route.StepUp)
-	if !ok {
+	need, err := neededScopes(r, e.route.StepUp)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
 		rpcError(w, http.StatusRequestEntityTooLarge, -32600, "The request is too large.")
+		return
+	case err != nil:
+		g.log.InfoContext(ctx, "gateway: body refused on a step-up route", slog.String("route", name), slog.String("reason", err.Error()))
+		rpcError(w, http.StatusBadRequest, -32700, "The request body must be plain, uncompressed JSON-RPC.")
 		return
 	}
 	if lack := missing(need, claims.Scopes()); len(lack) > 0 {
@@ -115,6 +132,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest, base: e.proxy.target.Path})))
 }
 
+// hasDotSegment reports a "." or ".." segment in a decoded path.
+func hasDotSegment(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // allowed applies the route's policy to the token's user.
 func allowed(rt *oauth.Route, u *oauth.User) bool {
 	if rt.AdminOnly && !u.Admin {
@@ -123,23 +150,36 @@ func allowed(rt *oauth.Route, u *oauth.User) bool {
 	return len(rt.AllowedUsers) == 0 || slices.Contains(rt.AllowedUsers, u.Username) || (rt.AdminOnly && u.Admin)
 }
 
-// statusWriter remembers the status for the metrics; Unwrap keeps
-// http.ResponseController (flushing streams) working through it.
+// statusWriter remembers the final status for the metrics and keeps the
+// gateway's own headers: an upstream 1xx (ReverseProxy relays it, then
+// clears the header map) is dropped and the saved headers (CORS, security,
+// request ID) are restored. Unwrap keeps http.ResponseController
+// (flushing streams) working through it.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	saved  http.Header
 }
 
 func (s *statusWriter) WriteHeader(code int) {
+	if code < 200 {
+		return // informational responses are not relayed
+	}
 	if s.status == 0 {
 		s.status = code
+		h := s.ResponseWriter.Header()
+		for k, v := range s.saved {
+			if len(h[k]) == 0 {
+				h[k] = v
+			}
+		}
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusWriter) Write(b []byte) (int, error) {
 	if s.status == 0 {
-		s.status = http.StatusOK
+		s.WriteHeader(http.StatusOK)
 	}
 	return s.ResponseWriter.Write(b)
 }

@@ -1,0 +1,154 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/latchkey/latchkey/db/dbtest"
+	"github.com/latchkey/latchkey/oauth"
+)
+
+// rawGateway sends a request with an arbitrary body and headers.
+func (e *env) rawGateway(method, path, token, body string, hdr map[string]string) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), method, e.issuer+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestGatewayStepUpStrictJSON: on a route with step-up rules, bodies the
+// upstream could read differently from the gateway are refused (never
+// passed on unchecked); plain requests still work.
+func TestGatewayStepUpStrictJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	up := newEchoUpstream(t)
+	e.createRoute(&oauth.Route{Name: "vault", Upstream: up.srv.URL + "/mcp", Scopes: []string{"vault:read", "vault:delete"},
+		StepUp: []oauth.StepUpRule{{Method: "tools/call", Tool: "delete_*", Scopes: []string{"vault:delete"}}}})
+	tok, _ := e.mintToken(e.user.ID, "vault", "vault:read")
+	bypasses := map[string]struct {
+		body string
+		hdr  map[string]string
+	}{
+		"name in another case":   {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_x","Name":"echo"}}`, nil},
+		"method in another case": {`{"jsonrpc":"2.0","id":1,"method":"tools/call","Method":"ping","params":{"name":"delete_x"}}`, nil},
+		"duplicate method":       {`{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"name":"delete_x"}}`, nil},
+		"trailing message":       {`{"jsonrpc":"2.0","id":1,"method":"ping"}` + "\n" + `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_x"}}`, nil},
+		"byte order mark":        {"\ufeff" + `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_x"}}`, nil},
+		"compressed":             {`not really gzip`, map[string]string{"Content-Encoding": "gzip"}},
+		"not JSON":               {`{"jsonrpc":"2.0",`, nil},
+		"batch with a bad item":  {`[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_x","NAME":"y"}}]`, nil},
+	}
+	for name, b := range bypasses {
+		resp := e.rawGateway(http.MethodPost, "/mcp/vault", tok, b.body, b.hdr)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, resp.StatusCode)
+		}
+	}
+	if n := up.hits.Load(); n != 0 {
+		t.Fatalf("%d ambiguous bodies reached the upstream", n)
+	}
+	if resp := e.rawGateway(http.MethodPost, "/mcp/vault", tok, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_x"}}`, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("plain step-up request: %d, want 403", resp.StatusCode)
+	}
+	if resp := e.rawGateway(http.MethodPost, "/mcp/vault", tok, `[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read"}}]`, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("plain batch: %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestGatewayPathAndUpgrade: dot segments below a route and protocol
+// upgrades are refused before the upstream.
+func TestGatewayPathAndUpgrade(t *testing.T) {
+	t.Parallel()
+	e, up, tok := echoEnv(t, dbtest.SQLite(t))
+	for _, p := range []string{"/mcp/echo/%2e%2e/%2e%2e/admin", "/mcp/echo/..%2f..%2fadmin", "/mcp/echo/a/%2E/b"} {
+		if resp := e.rawGateway(http.MethodPost, p, tok, `{}`, nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", p, resp.StatusCode)
+		}
+	}
+	if resp := e.rawGateway(http.MethodGet, "/mcp/echo", tok, "", map[string]string{"Connection": "Upgrade", "Upgrade": "websocket"}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("upgrade: %d, want 400", resp.StatusCode)
+	}
+	if n := up.hits.Load(); n != 0 {
+		t.Fatalf("%d refused requests reached the upstream", n)
+	}
+	if resp := e.rawGateway(http.MethodPost, "/mcp/echo/sub/path", tok, `{}`, nil); resp.StatusCode != http.StatusOK || !strings.HasSuffix(up.last.Load().URL.Path, "/mcp/sub/path") {
+		t.Errorf("a plain sub-path: %d", resp.StatusCode)
+	}
+}
+
+// TestGatewayUpstreamHeaders: the upstream's CORS, HSTS, cookies and
+// challenges never reach the client; its 401 becomes a 502; a 1xx does not
+// wipe the gateway's headers; the operator's query parameters win.
+func TestGatewayUpstreamHeaders(t *testing.T) {
+	t.Parallel()
+	var status atomic.Int64
+	var lastQuery atomic.Pointer[string]
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.RawQuery
+		lastQuery.Store(&q)
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Strict-Transport-Security", "max-age=99; includeSubDomains")
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		h.Set("Set-Cookie", "a=b")
+		if status.Load() == 103 {
+			h.Set("Link", "</x>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+		}
+		h.Set("Content-Type", "application/json")
+		if s := status.Load(); s == 401 {
+			w.WriteHeader(401)
+		}
+		_, _ = w.Write([]byte(`{"jsonrpc":"2.0","id":1,"result":{}}`))
+	}))
+	t.Cleanup(up.Close)
+	e := newEnv(t, dbtest.SQLite(t))
+	e.addRoute("h", up.URL+"/mcp?tenant=acme")
+	tok, _ := e.mintToken(e.user.ID, "h", "")
+	hdr := map[string]string{"Origin": e.issuer}
+	for _, s := range []int64{200, 103} {
+		status.Store(s)
+		resp := e.rawGateway(http.MethodPost, "/mcp/h?tenant=evil&x=1", tok, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, hdr)
+		got := resp.Header
+		if resp.StatusCode != 200 || len(got.Values("Access-Control-Allow-Origin")) != 1 || got.Get("Access-Control-Allow-Origin") != e.issuer ||
+			got.Get("Strict-Transport-Security") != "" || got.Get("Set-Cookie") != "" || got.Get("WWW-Authenticate") != "" || got.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("upstream status %d: client got %d %v", s, resp.StatusCode, got)
+		}
+		if q := *lastQuery.Load(); q != "tenant=acme&x=1" {
+			t.Errorf("upstream query %q, want the operator's tenant only", q)
+		}
+	}
+	status.Store(401)
+	if resp := e.rawGateway(http.MethodPost, "/mcp/h", tok, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, nil); resp.StatusCode != http.StatusBadGateway || resp.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("upstream 401: client got %d %v, want 502 without a challenge", resp.StatusCode, resp.Header)
+	}
+}
+
+// TestGatewaySessionBracketQuery: qs-style session parameters are refused.
+func TestGatewaySessionBracketQuery(t *testing.T) {
+	t.Parallel()
+	e, up, tok := echoEnv(t, dbtest.SQLite(t))
+	for _, q := range []string{"?sessionId[]=victim", "?sessionid%5B0%5D=victim", "?sessionId.x=victim"} {
+		if resp := e.rawGateway(http.MethodPost, "/mcp/echo"+q, tok, `{}`, nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", q, resp.StatusCode)
+		}
+	}
+	if up.hits.Load() != 0 {
+		t.Fatal("a bracketed session reached the upstream")
+	}
+}
