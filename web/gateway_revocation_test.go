@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,5 +96,44 @@ func TestGatewayDemotionReachesCache(t *testing.T) {
 			t.Fatalf("a demoted administrator still reaches the admin-only route after %s (%d)", revocationBound, resp.StatusCode)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGatewayRevocationEndsOpenStream: an SSE stream opened with a token
+// ends soon after the token's grant is revoked, instead of running on.
+func TestGatewayRevocationEndsOpenStream(t *testing.T) {
+	t.Parallel()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Mcp-Session-Id", "s-"+oauth.RandomString(6))
+		_, _ = w.Write([]byte("id: 1\ndata: {}\n\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // streams until the client (the gateway) goes
+	}))
+	t.Cleanup(func() { up.CloseClientConnections(); up.Close() })
+	e := newEnv(t, dbtest.SQLite(t))
+	e.addRoute("live", up.URL+"/mcp")
+	tok, grant := e.mintToken(e.user.ID, "live", "")
+	req, _ := http.NewRequest(http.MethodGet, e.resource("live"), nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	first := make([]byte, 64)
+	if n, err := resp.Body.Read(first); err != nil || !strings.Contains(string(first[:n]), "id: 1") {
+		t.Fatalf("first event: %q %v", first[:n], err)
+	}
+	ended := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, resp.Body); close(ended) }()
+	if err := e.store.RevokeGrant(context.Background(), grant, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(revocationBound):
+		t.Fatalf("the stream still flows %s after its grant was revoked", revocationBound)
 	}
 }

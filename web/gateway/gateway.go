@@ -72,6 +72,8 @@ type Gateway struct {
 	mu     sync.Mutex
 	routes map[string]*routeEntry
 
+	streams *streamRegistry // requests in flight, ended by revocations
+
 	// draining is closed by Drain when the server shuts down.
 	draining  chan struct{}
 	drainOnce sync.Once
@@ -110,6 +112,7 @@ func New(cfg Config, keys *oauth.KeySet, secrets *oauth.Secrets, store Store, lo
 		sessions: newSessionBinder(100000),
 		routes:   map[string]*routeEntry{},
 		draining: make(chan struct{}),
+		streams:  newStreamRegistry(),
 	}
 	for _, o := range cfg.AllowedOrigins {
 		g.origins[strings.ToLower(strings.TrimRight(o, "/"))] = true

@@ -73,6 +73,9 @@ func (g *Gateway) pollRevocations(ctx context.Context, f *revocationFollower) er
 			_, wasGap := f.gaps[r.Seq]
 			if r.Seq > f.max || wasGap {
 				g.tokens.evict(r)
+				if n := g.streams.cancel(r); n > 0 {
+					g.log.InfoContext(ctx, "gateway: revocation ended open requests", slog.String("kind", string(r.Kind)), slog.Int("requests", n))
+				}
 			}
 			delete(f.gaps, r.Seq)
 			switch {

@@ -39,7 +39,7 @@ func TestRevocationFollowerGaps(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	st := &logStore{}
-	g := &Gateway{store: st, tokens: newTokenCache(100), clock: func() time.Time { return now }, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	g := &Gateway{store: st, tokens: newTokenCache(100), streams: newStreamRegistry(), clock: func() time.Time { return now }, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	f := &revocationFollower{gaps: map[int64]time.Time{}}
 	st.log = []*oauth.Revocation{{Seq: 1, Kind: oauth.RevokedToken, Ref: "x"}}
 	if err := g.pollRevocations(context.Background(), f); err != nil {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -129,6 +130,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := r.PathValue("rest"); p != "" {
 		rest = "/" + p
 	}
+	// A revocation of this token (its grant, user or client) ends the
+	// request even while it streams.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer g.streams.track(claims, cancel)()
 	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest, base: e.proxy.target.Path})))
 }
 
