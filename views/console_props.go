@@ -95,6 +95,8 @@ type ClientFormProps struct {
 	RedirectURIs string // one per line
 	AuthMethod   string
 	Scope        string
+	JWKSURI      string // for private_key_jwt
+	Resource     bool   // a resource server: may introspect every token
 	Errors       FieldErrors
 }
 

@@ -132,7 +132,8 @@ func (s *Server) renderClientForm(w http.ResponseWriter, r *http.Request, status
 func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 	user, _ := current(r)
 	p := views.ClientFormProps{Name: strings.TrimSpace(r.PostFormValue("name")), RedirectURIs: r.PostFormValue("redirect_uris"),
-		AuthMethod: r.PostFormValue("auth_method"), Scope: r.PostFormValue("scope"), Errors: views.FieldErrors{}}
+		AuthMethod: r.PostFormValue("auth_method"), Scope: r.PostFormValue("scope"), JWKSURI: strings.TrimSpace(r.PostFormValue("jwks_uri")),
+		Resource: r.PostFormValue("resource_server") != "", Errors: views.FieldErrors{}}
 	if p.Name == "" {
 		p.Errors["name"] = "Give the client a name; users see it on the consent page."
 	}
@@ -140,7 +141,11 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.Errors["scope"] = err.Error()
 	}
-	md := &oauth.ClientMetadata{ClientName: p.Name, RedirectURIs: strings.Fields(p.RedirectURIs), TokenEndpointAuthMethod: p.AuthMethod, Scope: strings.Join(scopes, " ")}
+	md := &oauth.ClientMetadata{ClientName: p.Name, RedirectURIs: strings.Fields(p.RedirectURIs), TokenEndpointAuthMethod: p.AuthMethod,
+		Scope: strings.Join(scopes, " "), JWKSURI: p.JWKSURI}
+	if p.Resource && p.AuthMethod == oauth.AuthNone {
+		p.Errors["auth_method"] = "A resource server must authenticate; choose a secret or a signed assertion."
+	}
 	if len(md.RedirectURIs) == 0 {
 		p.Errors["redirect_uris"] = "Add at least one redirect URI."
 	}
@@ -154,7 +159,9 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case oe.Code == oauth.CodeInvalidRedirectURI:
 				field = "redirect_uris"
-			case strings.Contains(oe.Description, "token_endpoint_auth_method"):
+			case strings.Contains(oe.Description, "jwks"):
+				field = "jwks_uri"
+			case strings.Contains(oe.Description, "token_endpoint_auth_method") || strings.Contains(oe.Description, "private_key_jwt"):
 				field = "auth_method"
 			}
 			p.Errors[field] = oe.Description
@@ -167,6 +174,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 		s.renderClientForm(w, r, http.StatusUnprocessableEntity, p)
 		return
 	}
+	client.ResourceServer = p.Resource
 	if err := s.store.CreateClient(r.Context(), client); err != nil {
 		s.consoleError(w, r, err)
 		return

@@ -108,6 +108,8 @@ func TestConsoleFormErrors(t *testing.T) {
 		{"/admin/routes/files", "/admin/routes/files", url.Values{"upstream": {"http://user:pw@example.com/mcp"}}, "upstream"},
 		{"/admin/clients/new", "/admin/clients", url.Values{"name": {""}, "redirect_uris": {"https://a.example/cb"}}, "name"},
 		{"/admin/clients/new", "/admin/clients", url.Values{"name": {"X"}, "redirect_uris": {"javascript:alert(1)"}, "auth_method": {"none"}}, "redirect_uris"},
+		{"/admin/clients/new", "/admin/clients", url.Values{"name": {"X"}, "redirect_uris": {"https://a.example/cb"}, "auth_method": {"private_key_jwt"}}, "jwks_uri"},
+		{"/admin/clients/new", "/admin/clients", url.Values{"name": {"X"}, "redirect_uris": {"https://a.example/cb"}, "auth_method": {"none"}, "resource_server": {"1"}}, "auth_method"},
 		{"/admin/users", "/admin/users", url.Values{"username": {"bad name!"}}, "username"},
 		{"/admin/users", "/admin/users", url.Values{"username": {"alice"}}, "username"},
 		{"/admin/users", "/admin/users", url.Values{"username": {"newbie"}, "password": {"short"}}, "password"},
@@ -177,6 +179,14 @@ func TestConsoleOperations(t *testing.T) {
 	}
 	if again := body(t, e.get(c, resp.Header.Get("Location"))); strings.Contains(again, secret) {
 		t.Fatal("the client secret was shown twice")
+	}
+
+	resp, _ = e.consolePost(c, "/admin/clients/new", "/admin/clients", url.Values{"name": {"Keyed RS"}, "redirect_uris": {"https://rs.example/cb"},
+		"auth_method": {"private_key_jwt"}, "jwks_uri": {"https://rs.example/jwks.json"}, "resource_server": {"1"}})
+	wantStatus(t, resp, http.StatusSeeOther)
+	keyed, _ := e.store.GetClient(ctx, strings.TrimPrefix(resp.Header.Get("Location"), "/admin/client?id="))
+	if keyed == nil || keyed.TokenEndpointAuthMethod != oauth.AuthPrivateKeyJWT || keyed.JWKSURI != "https://rs.example/jwks.json" || !keyed.ResourceServer || keyed.SecretHash != "" {
+		t.Fatalf("keyed resource-server client = %+v", keyed)
 	}
 
 	grants, _ := e.store.ListGrants(ctx, e.user.ID, reg.ClientID)
