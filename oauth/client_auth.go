@@ -7,6 +7,21 @@ import (
 	"net/url"
 )
 
+// authenticatedForm reads a token-endpoint-style form (token, introspect,
+// revoke) and authenticates its client; on failure it has written the
+// OAuth error and ok is false.
+func (p *Provider) authenticatedForm(w http.ResponseWriter, r *http.Request) (url.Values, *Client, bool) {
+	form, err := parseTokenForm(w, r)
+	if err == nil {
+		var c *Client
+		if c, err = p.authenticateClient(r.Context(), r, form); err == nil {
+			return form, c, true
+		}
+	}
+	p.writeError(r.Context(), w, err)
+	return nil, nil, false
+}
+
 // authenticateClient identifies the client at the token endpoint (OAuth 2.1
 // §2.4, LX-5): HTTP Basic, client_secret in the body, or a public client's
 // bare client_id. Secrets are compared as hashes in constant time.

@@ -38,14 +38,8 @@ func inactive() *Introspection { return &Introspection{Active: false} }
 // introspect any token, other clients only their own.
 func (p *Provider) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	form, err := parseTokenForm(w, r)
-	if err != nil {
-		p.writeError(ctx, w, err)
-		return
-	}
-	caller, err := p.authenticateClient(ctx, r, form)
-	if err != nil {
-		p.writeError(ctx, w, err)
+	form, caller, ok := p.authenticatedForm(w, r)
+	if !ok {
 		return
 	}
 	if caller.Public() {

@@ -15,14 +15,8 @@ import (
 // answered 200 and changes nothing, so the endpoint is no token oracle.
 func (p *Provider) ServeRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	form, err := parseTokenForm(w, r)
-	if err != nil {
-		p.writeError(ctx, w, err)
-		return
-	}
-	client, err := p.authenticateClient(ctx, r, form)
-	if err != nil {
-		p.writeError(ctx, w, err)
+	form, client, ok := p.authenticatedForm(w, r)
+	if !ok {
 		return
 	}
 	tok := strings.TrimSpace(form.Get("token"))

@@ -26,17 +26,12 @@ type TokenResponse struct {
 // grant_type (OAuth 2.1 §3.2).
 func (p *Provider) ServeToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	form, err := parseTokenForm(w, r)
-	if err != nil {
-		p.writeError(ctx, w, err)
-		return
-	}
-	client, err := p.authenticateClient(ctx, r, form)
-	if err != nil {
-		p.writeError(ctx, w, err)
+	form, client, ok := p.authenticatedForm(w, r)
+	if !ok {
 		return
 	}
 	var resp *TokenResponse
+	var err error
 	switch gt := form.Get("grant_type"); gt {
 	case GrantAuthorizationCode:
 		resp, err = p.exchangeCode(ctx, client, form)
