@@ -18,10 +18,12 @@ import (
 // Limits of admin input.
 const (
 	MaxUsernameLen = 64
-	MinPasswordLen = 8
-	MaxPasswordLen = 1024
-	maxUpstreamLen = 2000
-	userIDPrefix   = "usr_"
+	// MaxRouteTitleLen bounds a route's title (shown on the consent page).
+	MaxRouteTitleLen = 200
+	MinPasswordLen   = 8
+	MaxPasswordLen   = 1024
+	maxUpstreamLen   = 2000
+	userIDPrefix     = "usr_"
 )
 
 // NewUserID mints a user ID.
@@ -60,7 +62,7 @@ func CheckPassword(pw string) error {
 // userinfo or fragment: upstream credentials never live in the URL. The
 // messages do not echo the URL, which might carry a password.
 func CheckUpstream(raw string) error {
-	if len(raw) > maxUpstreamLen || !cleanText(raw, maxUpstreamLen) || strings.ContainsAny(raw, " #") {
+	if len(raw) > maxUpstreamLen || !CleanText(raw, maxUpstreamLen) || strings.ContainsAny(raw, " #") {
 		return errors.New("want an absolute http(s) URL without spaces or fragment")
 	}
 	u, err := url.Parse(raw)

@@ -237,27 +237,27 @@ func checkGrantAndRedirects(md *ClientMetadata, strict bool) error {
 // validateDisplayFields checks what the consent page and console show.
 func validateDisplayFields(md *ClientMetadata) error {
 	md.ClientName = strings.TrimSpace(md.ClientName)
-	if !cleanText(md.ClientName, maxClientNameLen) {
+	if !CleanText(md.ClientName, maxClientNameLen) {
 		return InvalidClientMetadata(fmt.Sprintf("client_name must be at most %d printable characters.", maxClientNameLen))
 	}
 	for name, v := range map[string]string{"client_uri": md.ClientURI, "logo_uri": md.LogoURI, "tos_uri": md.TOSURI, "policy_uri": md.PolicyURI, "jwks_uri": md.JWKSURI} {
 		if v == "" {
 			continue
 		}
-		if u, err := url.Parse(v); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || !cleanText(v, 2000) {
+		if u, err := url.Parse(v); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || !CleanText(v, 2000) {
 			return InvalidClientMetadata(fmt.Sprintf("%s must be an https URL.", name))
 		}
 	}
 	for _, s := range append([]string{md.Scope, md.SoftwareID, md.SoftwareVersion}, md.Contacts...) {
-		if !cleanText(s, 500) {
+		if !CleanText(s, 500) {
 			return InvalidClientMetadata("Text fields must be printable and at most 500 characters.")
 		}
 	}
 	return nil
 }
 
-// cleanText reports whether s is valid UTF-8, at most max runes, without control characters.
-func cleanText(s string, max int) bool {
+// CleanText reports whether s is valid UTF-8, at most max runes, without control characters.
+func CleanText(s string, max int) bool {
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return false
 	}

@@ -98,8 +98,8 @@ func (s *Server) routeFromForm(ctx context.Context, r *http.Request, rt *oauth.R
 	p.AdminOnly, p.AllowedUsers = r.PostFormValue("admin_only") != "", r.PostFormValue("allowed_users")
 	p.HeaderName = strings.TrimSpace(r.PostFormValue("header_name"))
 	p.Errors = views.FieldErrors{}
-	if !cleanLine(p.Title, 200) {
-		p.Errors["title"] = "Use at most 200 printable characters."
+	if !oauth.CleanText(p.Title, oauth.MaxRouteTitleLen) {
+		p.Errors["title"] = fmt.Sprintf("Use at most %d printable characters.", oauth.MaxRouteTitleLen)
 	}
 	if err := oauth.CheckUpstream(p.Upstream); err != nil {
 		p.Errors["upstream"] = "The upstream URL is not valid: " + err.Error() + "."
@@ -289,17 +289,4 @@ func truncateText(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
-}
-
-// cleanLine reports whether s is printable text of at most max runes.
-func cleanLine(s string, max int) bool {
-	if len([]rune(s)) > max {
-		return false
-	}
-	for _, c := range s {
-		if c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }

@@ -268,7 +268,7 @@ func getClient(ctx context.Context, st oauth.ClientStore, id string) (*oauth.Cli
 }
 
 func checkClientID(id string) error {
-	if id == "" || !printable(id, maxClientIDLen) {
+	if id == "" || !oauth.CleanText(id, maxClientIDLen) {
 		return usageErrorf("invalid client ID %q", id)
 	}
 	return nil

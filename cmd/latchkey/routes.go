@@ -12,8 +12,6 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 )
 
-const maxRouteTitleLen = 200
-
 func (p *program) routesCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "routes",
@@ -86,8 +84,8 @@ func (p *program) addRoute(c *cli.Context) error {
 	if err := checkUpstream(r.Upstream); err != nil {
 		return err
 	}
-	if !printable(r.Title, maxRouteTitleLen) {
-		return usageErrorf("invalid --title: use at most %d printable characters", maxRouteTitleLen)
+	if !oauth.CleanText(r.Title, oauth.MaxRouteTitleLen) {
+		return usageErrorf("invalid --title: use at most %d printable characters", oauth.MaxRouteTitleLen)
 	}
 	scopes, err := parseScopes(c.StringSlice("scope"))
 	if err != nil {

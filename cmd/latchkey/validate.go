@@ -1,8 +1,6 @@
 package main
 
 import (
-	"unicode/utf8"
-
 	"github.com/latchkey/latchkey/oauth"
 )
 
@@ -21,18 +19,4 @@ func parseScopes(values []string) ([]string, error) {
 		return nil, usageErrorf("%v", err)
 	}
 	return scopes, nil
-}
-
-// printable reports whether s is valid UTF-8 of at most max characters
-// without control characters.
-func printable(s string, max int) bool {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return false
-		}
-	}
-	return true
 }
