@@ -129,7 +129,7 @@ func (p *Provider) liveGrant(ctx context.Context, id string) (*Grant, *User, err
 	if err != nil {
 		return nil, nil, err
 	}
-	if g.RevokedAt != nil || !p.now().Before(g.ExpiresAt) {
+	if g.Status(p.now()) != GrantActive {
 		return nil, nil, nil
 	}
 	u, err := p.store.GetUser(ctx, g.UserID)

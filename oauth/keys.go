@@ -225,3 +225,24 @@ func (ks *KeySet) signerAndKey(kid string) (jose.Signer, *jose.JSONWebKey) {
 	}
 	return nil, ks.public[kid]
 }
+
+// Key statuses, as operators see them.
+const (
+	KeyActive   = "active"   // signs new tokens
+	KeyRetired  = "retired"  // no longer signs; still verifies until NotAfter
+	KeyExpired  = "expired"  // left the JWKS
+	KeyInactive = "inactive" // neither signs nor is retired (another key is newer)
+)
+
+// KeyStatus says what a key does now, given the active key's ID.
+func KeyStatus(k *SigningKey, activeID string, now time.Time) string {
+	switch {
+	case k.NotAfter != nil && !now.Before(*k.NotAfter):
+		return KeyExpired
+	case k.ID == activeID:
+		return KeyActive
+	case k.RetiredAt != nil:
+		return KeyRetired
+	}
+	return KeyInactive
+}

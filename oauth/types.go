@@ -181,6 +181,24 @@ type Grant struct {
 	RevokedAt  *time.Time
 }
 
+// Grant statuses, as operators see them.
+const (
+	GrantActive  = "active"
+	GrantRevoked = "revoked"
+	GrantExpired = "expired"
+)
+
+// Status says whether the grant is active, revoked or expired at now.
+func (g *Grant) Status(now time.Time) string {
+	switch {
+	case g.RevokedAt != nil:
+		return GrantRevoked
+	case !now.Before(g.ExpiresAt):
+		return GrantExpired
+	}
+	return GrantActive
+}
+
 // RefreshToken is one member of a grant's family, stored only as a hash.
 type RefreshToken struct {
 	Hash      string

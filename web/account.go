@@ -43,7 +43,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 		get(c.ClientID).routes[c.Route] = strings.Join(c.Scopes, " ")
 	}
 	for _, g := range grants {
-		if g.RevokedAt != nil || !now.Before(g.ExpiresAt) {
+		if g.Status(now) != oauth.GrantActive {
 			continue
 		}
 		a := get(g.ClientID)

@@ -20,16 +20,9 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	now := s.clock()
 	var rows []views.KeyRow
 	for _, k := range ks.Keys() {
-		row := views.KeyRow{KID: k.ID, Alg: k.Algorithm, Created: when(k.CreatedAt), Until: "—"}
-		switch {
-		case k.NotAfter != nil && !now.Before(*k.NotAfter):
-			row.Status = "expired"
-		case k.ID == ks.ActiveKeyID():
-			row.Status = "active"
-		case k.RetiredAt != nil:
-			row.Status, row.Until = "retired", whenPtr(k.NotAfter)
-		default:
-			row.Status = "inactive"
+		row := views.KeyRow{KID: k.ID, Alg: k.Algorithm, Created: when(k.CreatedAt), Until: "—", Status: oauth.KeyStatus(k, ks.ActiveKeyID(), now)}
+		if row.Status == oauth.KeyRetired {
+			row.Until = whenPtr(k.NotAfter)
 		}
 		rows = append(rows, row)
 	}

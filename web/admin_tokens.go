@@ -24,14 +24,8 @@ func (s *Server) grantRows(r *http.Request, userID, clientID string, all bool) (
 	users, clients := map[string]string{}, map[string]string{}
 	var rows []views.GrantRow
 	for _, g := range grants {
-		status := "active"
-		switch {
-		case g.RevokedAt != nil:
-			status = "revoked"
-		case !now.Before(g.ExpiresAt):
-			status = "expired"
-		}
-		if status != "active" && !all {
+		status := g.Status(now)
+		if status != oauth.GrantActive && !all {
 			continue
 		}
 		if _, ok := users[g.UserID]; !ok {

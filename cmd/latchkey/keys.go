@@ -10,12 +10,10 @@ import (
 	"github.com/latchkey/latchkey/oauth"
 )
 
-// Key statuses in keys list.
+// Key statuses in keys list (see oauth.KeyStatus).
 const (
-	keyActive   = "active"   // signs new tokens
-	keyRetired  = "retired"  // no longer signs; still verifies until not_after
-	keyExpired  = "expired"  // left the JWKS
-	keyInactive = "inactive" // neither signs nor is retired (another key is newer)
+	keyActive  = oauth.KeyActive
+	keyRetired = oauth.KeyRetired
 )
 
 // accessTokenTTLFlag is shared by serve and keys: a key retired by a
@@ -52,18 +50,8 @@ type keyView struct {
 }
 
 func newKeyView(k *oauth.SigningKey, active string, now time.Time) keyView {
-	v := keyView{KID: k.ID, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt, NotAfter: k.NotAfter}
-	switch {
-	case k.NotAfter != nil && !now.Before(*k.NotAfter):
-		v.Status = keyExpired
-	case k.ID == active:
-		v.Status = keyActive
-	case k.RetiredAt != nil:
-		v.Status = keyRetired
-	default:
-		v.Status = keyInactive
-	}
-	return v
+	return keyView{KID: k.ID, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt, NotAfter: k.NotAfter,
+		Status: oauth.KeyStatus(k, active, now)}
 }
 
 // statusText is the STATUS column of keys list.

@@ -51,16 +51,6 @@ type grantView struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
 
-func grantStatus(g *oauth.Grant, now time.Time) string {
-	switch {
-	case g.RevokedAt != nil:
-		return "revoked"
-	case !now.Before(g.ExpiresAt):
-		return "expired"
-	}
-	return "active"
-}
-
 func (p *program) listTokens(c *cli.Context) error {
 	if _, err := positional(c); err != nil {
 		return err
@@ -78,8 +68,8 @@ func (p *program) listTokens(c *cli.Context) error {
 		now := time.Now()
 		views := make([]grantView, 0, len(grants))
 		for _, g := range grants {
-			st := grantStatus(g, now)
-			if st != "active" && !c.Bool("all") {
+			st := g.Status(now)
+			if st != oauth.GrantActive && !c.Bool("all") {
 				continue
 			}
 			if _, ok := names[g.UserID]; !ok {
