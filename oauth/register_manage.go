@@ -179,12 +179,7 @@ func (p *Provider) updateRegistration(w http.ResponseWriter, r *http.Request, c 
 
 // DeleteClient removes a client and revokes every grant it holds.
 func (p *Provider) DeleteClient(ctx context.Context, id string) error {
-	return p.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-		if _, err := RevokeGrantsOf(ctx, tx, "", id, p.now()); err != nil {
-			return err
-		}
-		return tx.DeleteClient(ctx, id)
-	})
+	return DeleteClient(ctx, p.store, id, p.now())
 }
 
 // registrationResponse renders a client for the registration endpoints,

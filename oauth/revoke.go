@@ -102,3 +102,32 @@ func (p *Provider) audit(r *http.Request, actor, action, target, detail string) 
 		p.log.ErrorContext(r.Context(), "audit: record event", "action", action, "error", err)
 	}
 }
+
+// SetUserDisabled disables or enables a user; disabling also revokes every
+// grant they hold, in the same transaction, so no replica keeps honouring
+// them (off-boarding). It returns how many grants it revoked.
+func SetUserDisabled(ctx context.Context, s Store, userID string, disabled bool, now time.Time) (int, error) {
+	n := 0
+	err := s.InTx(ctx, func(ctx context.Context, tx Store) error {
+		if err := tx.SetUserFlags(ctx, userID, UserFlags{Disabled: &disabled}, now); err != nil {
+			return err
+		}
+		var err error
+		if disabled {
+			n, err = RevokeGrantsOf(ctx, tx, userID, "", now)
+		}
+		return err
+	})
+	return n, err
+}
+
+// DeleteClient removes a client and revokes every grant it holds, in one
+// transaction (off-boarding).
+func DeleteClient(ctx context.Context, s Store, id string, now time.Time) error {
+	return s.InTx(ctx, func(ctx context.Context, tx Store) error {
+		if _, err := RevokeGrantsOf(ctx, tx, "", id, now); err != nil {
+			return err
+		}
+		return tx.DeleteClient(ctx, id)
+	})
+}

@@ -87,14 +87,8 @@ func (s *Server) revokeApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.store.InTx(r.Context(), func(ctx context.Context, tx oauth.Store) error {
-		grants, err := tx.ListGrants(ctx, user.ID, clientID)
-		if err != nil {
+		if _, err := oauth.RevokeGrantsOf(ctx, tx, user.ID, clientID, s.clock()); err != nil {
 			return err
-		}
-		for _, g := range grants {
-			if err := tx.RevokeGrant(ctx, g.ID, s.clock()); err != nil {
-				return err
-			}
 		}
 		consents, err := tx.ListConsents(ctx, user.ID)
 		if err != nil {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -96,18 +95,8 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	text, secret, detail := "", "", ""
 	switch action {
 	case "disable", "enable":
-		disabled := action == "disable"
-		n := 0
-		err = s.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
-			if err := tx.SetUserFlags(ctx, u.ID, oauth.UserFlags{Disabled: &disabled}, now); err != nil {
-				return err
-			}
-			var err error
-			if disabled {
-				n, err = oauth.RevokeGrantsOf(ctx, tx, u.ID, "", now)
-			}
-			return err
-		})
+		var n int
+		n, err = oauth.SetUserDisabled(ctx, s.store, u.ID, action == "disable", now)
 		text, detail = "User "+name+" "+action+"d.", fmt.Sprintf("revoked %d grants", n)
 	case "reset":
 		secret = oauth.GeneratePassword()

@@ -233,12 +233,7 @@ func (p *program) removeClient(c *cli.Context) error {
 	}
 	return p.withStore(c, func(ctx context.Context, env *adminEnv) error {
 		// Off-boarding: the client's grants are revoked with it.
-		err := env.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
-			if _, err := oauth.RevokeGrantsOf(ctx, tx, "", args[0], time.Now()); err != nil {
-				return err
-			}
-			return tx.DeleteClient(ctx, args[0])
-		})
+		err := oauth.DeleteClient(ctx, env.store, args[0], time.Now())
 		switch {
 		case errors.Is(err, oauth.ErrNotFound):
 			return explain(err, "client %q not found", args[0])

@@ -142,22 +142,10 @@ func (p *program) setUserDisabled(disabled bool) cli.ActionFunc {
 			}
 			u.Disabled = disabled
 			u.UpdatedAt = time.Now().UTC()
-			revoked := 0
-			// Off-boarding: disabling takes away everything the user holds,
-			// in the same transaction, so no replica keeps honouring it.
-			err = env.store.InTx(ctx, func(ctx context.Context, tx oauth.Store) error {
-				if err := tx.SetUserFlags(ctx, u.ID, oauth.UserFlags{Disabled: &disabled}, u.UpdatedAt); err != nil {
-					return fmt.Errorf("update user: %w", err)
-				}
-				if disabled {
-					if revoked, err = oauth.RevokeGrantsOf(ctx, tx, u.ID, "", u.UpdatedAt); err != nil {
-						return fmt.Errorf("revoke grants: %w", err)
-					}
-				}
-				return nil
-			})
+			// Off-boarding: disabling takes away everything the user holds.
+			revoked, err := oauth.SetUserDisabled(ctx, env.store, u.ID, disabled, u.UpdatedAt)
 			if err != nil {
-				return err
+				return fmt.Errorf("update user: %w", err)
 			}
 			env.audit(ctx, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], u.Username, fmt.Sprintf("revoked %d grants", revoked))
 			out := p.printer(c)
