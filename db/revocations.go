@@ -46,16 +46,6 @@ func (s *Store) ListRevocations(ctx context.Context, after int64, now time.Time,
 	return out, nil
 }
 
-// DeleteExpiredRevocations removes entries no token can need any more.
-func (s *Store) DeleteExpiredRevocations(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.NewDelete().Model((*revocationRow)(nil)).Where("expires_at <= ?", toDB(now)).Exec(ctx)
-	if err != nil {
-		return 0, wrapErr(err, "delete expired revocations")
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
 // IsRevoked reports whether the log holds an unexpired entry of kind for ref.
 func (s *Store) IsRevoked(ctx context.Context, kind oauth.RevocationKind, ref string, now time.Time) (bool, error) {
 	if validKey(ref) != nil {

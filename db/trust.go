@@ -99,16 +99,6 @@ func (s *Store) UseAssertion(ctx context.Context, clientID, jti string, expires 
 	return err
 }
 
-// DeleteExpiredAssertions forgets jtis whose assertions have expired.
-func (s *Store) DeleteExpiredAssertions(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.NewDelete().Model((*usedAssertionRow)(nil)).Where("expires_at <= ?", toDB(now)).Exec(ctx)
-	if err != nil {
-		return 0, wrapErr(err, "delete expired assertions")
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
 // CountUnusedClients counts clients of a source that never completed a flow.
 func (s *Store) CountUnusedClients(ctx context.Context, source, registeredFrom string) (int, error) {
 	q := s.db.NewSelect().Model((*clientRow)(nil)).Where("source = ?", source).Where("last_used_at IS NULL")

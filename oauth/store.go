@@ -95,8 +95,6 @@ type RevocationStore interface {
 	ListRevocations(ctx context.Context, after int64, now time.Time, limit int) ([]*Revocation, error)
 	// IsRevoked reports whether an unexpired entry of kind names ref.
 	IsRevoked(ctx context.Context, kind RevocationKind, ref string, now time.Time) (bool, error)
-	// DeleteExpiredRevocations removes entries expired at now.
-	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int, error)
 }
 
 // TrustStore keeps settings (the trust policy's mode), the allowlist of
@@ -109,7 +107,6 @@ type TrustStore interface {
 	RemoveTrustedDomain(ctx context.Context, domain string) error
 	// UseAssertion records a jti once; a repeat gives ErrAlreadyUsed.
 	UseAssertion(ctx context.Context, clientID, jti string, expires time.Time) error
-	DeleteExpiredAssertions(ctx context.Context, now time.Time) (int, error)
 	// CountUnusedClients / DeleteUnusedClients concern clients of a source
 	// that never completed a flow (LastUsedAt unset).
 	// registeredFrom, when not "", counts only that address's clients.

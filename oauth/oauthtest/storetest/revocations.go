@@ -38,10 +38,10 @@ func testRevocationLog(t *testing.T, s oauth.Store) {
 	if len(live) != 1 || live[0].Ref != "g1" {
 		t.Fatalf("at %v: %+v, want only the grant entry", later, live)
 	}
-	n, err := s.DeleteExpiredRevocations(ctx, later)
-	must(t, "DeleteExpiredRevocations", err)
-	if n != 1 {
-		t.Fatalf("deleted %d, want 1", n)
+	p, err := s.DeleteExpired(ctx, later)
+	must(t, "DeleteExpired", err)
+	if p.Revocations != 1 {
+		t.Fatalf("deleted %d revocation entries, want 1", p.Revocations)
 	}
 	next := &oauth.Revocation{Kind: oauth.RevokedUser, Ref: "u1", CreatedAt: later, ExpiresAt: later.Add(time.Hour)}
 	must(t, "RecordRevocation after delete", s.RecordRevocation(ctx, next))

@@ -32,8 +32,8 @@ func testTrustStore(t *testing.T, s oauth.Store) {
 	must(t, "UseAssertion", s.UseAssertion(ctx, "c1", "j1", at.Add(time.Minute)))
 	wantErr(t, "UseAssertion replay", s.UseAssertion(ctx, "c1", "j1", at.Add(time.Minute)), oauth.ErrAlreadyUsed)
 	must(t, "UseAssertion other client", s.UseAssertion(ctx, "c2", "j1", at.Add(time.Minute)))
-	if n, err := s.DeleteExpiredAssertions(ctx, at.Add(2*time.Minute)); err != nil || n != 2 {
-		t.Fatalf("DeleteExpiredAssertions = %d, %v; want 2", n, err)
+	if p, err := s.DeleteExpired(ctx, at.Add(2*time.Minute)); err != nil || p.Assertions != 2 {
+		t.Fatalf("DeleteExpired = %+v, %v; want 2 assertions", p, err)
 	}
 
 	old := newClient("old", at)
