@@ -15,17 +15,7 @@ import (
 // rawGateway sends a request with an arbitrary body and headers.
 func (e *env) rawGateway(method, path, token, body string, hdr map[string]string) *http.Response {
 	e.t.Helper()
-	req, _ := http.NewRequestWithContext(context.Background(), method, e.issuer+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+token)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	resp := e.rawMCP(context.Background(), method, strings.TrimPrefix(path, "/mcp/"), token, "", body, hdr)
 	resp.Body.Close()
 	return resp
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/latchkey/latchkey/db/dbtest"
-	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/web/gateway/demo"
 )
 
@@ -55,10 +54,7 @@ func TestGatewayLegacySSE(t *testing.T) {
 	}
 
 	// Another user with a valid token for the route cannot post to it.
-	bob := &oauth.User{ID: "usr_bob", Username: "bob", PasswordHash: "x", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
-	if err := e.store.CreateUser(ctx, bob); err != nil {
-		t.Fatal(err)
-	}
+	bob := e.addUser("bob", "bob password 1", false)
 	bobTok, _ := e.mintToken(bob.ID, "legacy", "")
 	for _, tok := range []string{bobTok, ""} {
 		post, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))

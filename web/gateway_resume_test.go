@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/db/dbtest"
-	"github.com/latchkey/latchkey/oauth"
 	"github.com/latchkey/latchkey/web/gateway/demo"
 )
 
@@ -139,10 +138,7 @@ func TestGatewaySSEResumption(t *testing.T) {
 	upstream := front.URL + target.Path
 	e.addRoute("demo", upstream)
 
-	bob := &oauth.User{ID: "usr_bob", Username: "bob", PasswordHash: "x", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
-	if err := e.store.CreateUser(ctx, bob); err != nil {
-		t.Fatal(err)
-	}
+	bob := e.addUser("bob", "bob password 1", false)
 	alice, _ := e.mintToken(e.user.ID, "demo", "")
 	bobTok, _ := e.mintToken(bob.ID, "demo", "")
 

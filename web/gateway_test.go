@@ -235,10 +235,7 @@ func TestGatewaySessionOfAnotherUser(t *testing.T) {
 	e := newEnv(t, dbtest.SQLite(t))
 	up := newEchoUpstream(t)
 	e.addRoute("echo", up.srv.URL+"/mcp")
-	bob := &oauth.User{ID: "usr_bob", Username: "bob", PasswordHash: "x", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
-	if err := e.store.CreateUser(context.Background(), bob); err != nil {
-		t.Fatal(err)
-	}
+	bob := e.addUser("bob", "bob password 1", false)
 	alice, _ := e.mintToken(e.user.ID, "echo", "")
 	bobTok, _ := e.mintToken(bob.ID, "echo", "")
 	resp := e.mcpPost("echo", alice, nil)
@@ -312,10 +309,7 @@ func TestGatewaySessionBindingAcrossReplicas(t *testing.T) {
 		e := newEnv(t, s)
 		up := newEchoUpstream(t)
 		e.addRoute("echo", up.srv.URL+"/mcp")
-		bob := &oauth.User{ID: "usr_bob", Username: "bob", PasswordHash: "x", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
-		if err := e.store.CreateUser(context.Background(), bob); err != nil {
-			t.Fatal(err)
-		}
+		bob := e.addUser("bob", "bob password 1", false)
 		alice, _ := e.mintToken(e.user.ID, "echo", "")
 		bobTok, _ := e.mintToken(bob.ID, "echo", "")
 		resp := e.mcpPost("echo", alice, nil)

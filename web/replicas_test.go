@@ -120,12 +120,20 @@ func freeAddr(t *testing.T) string {
 // waitRefused polls until call returns 401 and reports how long it took.
 func waitRefused(t *testing.T, what string, since time.Time, call func() int) time.Duration {
 	t.Helper()
+	return waitStatus(t, what, since, http.StatusUnauthorized, call)
+}
+
+// waitStatus polls until call returns want, failing after revocationBound
+// (the documented propagation bound), and reports how long it took.
+func waitStatus(t *testing.T, what string, since time.Time, want int, call func() int) time.Duration {
+	t.Helper()
 	for {
-		if call() == http.StatusUnauthorized {
+		got := call()
+		if got == want {
 			return time.Since(since)
 		}
 		if time.Since(since) > revocationBound {
-			t.Fatalf("%s: still accepted %s after the revocation", what, revocationBound)
+			t.Fatalf("%s: still %d, not %d, %s after the change", what, got, want, revocationBound)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
