@@ -12,8 +12,12 @@ import (
 	"github.com/latchkey/latchkey/views"
 )
 
-// consolePageSize is the length of console lists.
-const consolePageSize = 25
+// consolePageSize is the length of console lists; maxConsolePage bounds
+// the page number a URL may ask for.
+const (
+	consolePageSize = 25
+	maxConsolePage  = 1_000_000
+)
 
 func clientURL(id string) string { return "/admin/client?" + url.Values{"id": {id}}.Encode() }
 
@@ -28,16 +32,10 @@ func clientRow(c *oauth.Client) views.ClientRow {
 
 // pageOf returns the page'th slice of n items and the pager links.
 func pageOf(r *http.Request, n int) (from, to int, pager views.Pager) {
-	q := r.URL.Query()
-	page := 0
-	if p := q.Get("page"); p != "" {
-		for _, ch := range p {
-			if ch < '0' || ch > '9' || page > 100000 {
-				page = 0
-				break
-			}
-			page = page*10 + int(ch-'0')
-		}
+	// Anything but a sane page number is the first page (no overflow).
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || page < 0 || page > maxConsolePage {
+		page = 0
 	}
 	from = min(page*consolePageSize, n)
 	to = min(from+consolePageSize, n)
@@ -84,12 +82,7 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showClient(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c, err := s.store.GetClient(ctx, r.URL.Query().Get("id"))
-	if errors.Is(err, oauth.ErrNotFound) {
-		s.renderError(w, r, pageError(http.StatusNotFound, "There is no such client."))
-		return
-	}
-	if err != nil {
-		s.consoleError(w, r, err)
+	if s.failed(w, r, err, "client") {
 		return
 	}
 	grants, err := s.grantRows(r, "", c.ID, true)
@@ -204,12 +197,7 @@ func (s *Server) setClientDisabled(disabled bool) http.HandlerFunc {
 			}
 			return err
 		})
-		if errors.Is(err, oauth.ErrNotFound) {
-			s.renderError(w, r, pageError(http.StatusNotFound, "There is no such client."))
-			return
-		}
-		if err != nil {
-			s.consoleError(w, r, err)
+		if s.failed(w, r, err, "client") {
 			return
 		}
 		action, text := "client.enable", "Client enabled."
@@ -226,12 +214,7 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) {
 	user, _ := current(r)
 	id := r.PostFormValue("id")
 	err := s.provider.DeleteClient(r.Context(), id)
-	if errors.Is(err, oauth.ErrNotFound) {
-		s.renderError(w, r, pageError(http.StatusNotFound, "There is no such client."))
-		return
-	}
-	if err != nil {
-		s.consoleError(w, r, err)
+	if s.failed(w, r, err, "client") {
 		return
 	}
 	s.audit(r, user.Username, "client.delete", id, "")

@@ -80,12 +80,7 @@ func (s *Server) editRouteForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) loadRoute(w http.ResponseWriter, r *http.Request) (*oauth.Route, bool) {
 	rt, err := s.store.GetRoute(r.Context(), r.PathValue("name"))
-	if errors.Is(err, oauth.ErrNotFound) {
-		s.renderError(w, r, pageError(http.StatusNotFound, "There is no such MCP server."))
-		return nil, false
-	}
-	if err != nil {
-		s.consoleError(w, r, err)
+	if s.failed(w, r, err, "MCP server") {
 		return nil, false
 	}
 	return rt, true

@@ -89,15 +89,10 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 	user, _ := current(r)
 	id := r.PostFormValue("grant_id")
 	g, err := s.store.GetGrant(r.Context(), id)
-	if errors.Is(err, oauth.ErrNotFound) {
-		s.renderError(w, r, pageError(http.StatusNotFound, "There is no such grant."))
-		return
-	}
 	if err == nil {
 		err = s.store.RevokeGrant(r.Context(), id, s.clock())
 	}
-	if err != nil {
-		s.consoleError(w, r, err)
+	if s.failed(w, r, err, "grant") {
 		return
 	}
 	s.audit(r, user.Username, "token.revoke", "grant "+id, "client "+g.ClientID+" route "+g.Route)

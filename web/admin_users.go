@@ -79,12 +79,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name, action := r.PathValue("name"), r.PathValue("action")
 	u, err := s.store.GetUserByUsername(ctx, name)
-	if errors.Is(err, oauth.ErrNotFound) {
-		s.renderError(w, r, pageError(http.StatusNotFound, "There is no such user."))
-		return
-	}
-	if err != nil {
-		s.consoleError(w, r, err)
+	if s.failed(w, r, err, "user") {
 		return
 	}
 	if u.ID == me.ID && action != "reset" {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -103,6 +104,21 @@ func (s *Server) flashSecretTo(w http.ResponseWriter, r *http.Request, to, kind,
 // consoleError logs err and shows a generic page; never internal text.
 func (s *Server) consoleError(w http.ResponseWriter, r *http.Request, err error) {
 	s.renderError(w, r, oauth.ServerError(err))
+}
+
+// failed ends a console request when err is set: oauth.ErrNotFound is a
+// 404 page naming what is missing ("client", "user", …), anything else a
+// generic error page. It reports whether it did.
+func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error, what string) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, oauth.ErrNotFound):
+		s.renderError(w, r, pageError(http.StatusNotFound, "There is no such "+what+"."))
+	default:
+		s.consoleError(w, r, err)
+	}
+	return true
 }
 
 // when formats a time for the console ("" for the zero time).
