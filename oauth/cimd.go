@@ -102,7 +102,7 @@ func ParseClientDocument(id string, body []byte, strict bool) (*Client, error) {
 		return nil, errors.New("the document has data after the JSON object")
 	}
 	if doc.ClientID != id {
-		return nil, fmt.Errorf("its client_id %q is not exactly the URL it was fetched from", truncate(doc.ClientID, 200))
+		return nil, fmt.Errorf("its client_id %q is not exactly the URL it was fetched from", Truncate(doc.ClientID, 200))
 	}
 	md := &doc.ClientMetadata
 	if strings.TrimSpace(md.ClientName) == "" {
@@ -120,7 +120,7 @@ func ParseClientDocument(id string, body []byte, strict bool) (*Client, error) {
 	case AuthClientSecretBasic, AuthClientSecretPost:
 		return nil, fmt.Errorf("token_endpoint_auth_method %s needs a shared secret, which a metadata document cannot carry; use none or private_key_jwt", md.TokenEndpointAuthMethod)
 	default:
-		return nil, fmt.Errorf("token_endpoint_auth_method %q is not supported; use none or private_key_jwt", truncate(md.TokenEndpointAuthMethod, 50))
+		return nil, fmt.Errorf("token_endpoint_auth_method %q is not supported; use none or private_key_jwt", Truncate(md.TokenEndpointAuthMethod, 50))
 	}
 	if err := checkGrantAndRedirects(md, strict); err != nil {
 		var oe *Error
@@ -141,9 +141,11 @@ func ParseClientDocument(id string, body []byte, strict bool) (*Client, error) {
 	}, nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
+// Truncate shortens s to at most n characters (runes, so UTF-8 stays
+// valid), marking the cut with "…".
+func Truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
 	}
 	return s
 }

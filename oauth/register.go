@@ -184,7 +184,7 @@ func (p *Provider) validateMetadata(md *ClientMetadata) error {
 			return InvalidClientMetadata("private_key_jwt needs exactly one of jwks and jwks_uri.")
 		}
 	default:
-		return InvalidClientMetadata(fmt.Sprintf("token_endpoint_auth_method %q is not supported; use none, client_secret_basic, client_secret_post or private_key_jwt.", truncate(md.TokenEndpointAuthMethod, 50)))
+		return InvalidClientMetadata(fmt.Sprintf("token_endpoint_auth_method %q is not supported; use none, client_secret_basic, client_secret_post or private_key_jwt.", Truncate(md.TokenEndpointAuthMethod, 50)))
 	}
 	if err := checkGrantAndRedirects(md, p.cfg.StrictRedirects); err != nil {
 		return err
@@ -208,12 +208,12 @@ func checkGrantAndRedirects(md *ClientMetadata, strict bool) error {
 	}
 	for _, g := range md.GrantTypes {
 		if g != GrantAuthorizationCode && g != GrantRefreshToken {
-			return InvalidClientMetadata(fmt.Sprintf("grant_type %q is not supported; use authorization_code and refresh_token.", truncate(g, 50)))
+			return InvalidClientMetadata(fmt.Sprintf("grant_type %q is not supported; use authorization_code and refresh_token.", Truncate(g, 50)))
 		}
 	}
 	for _, rt := range md.ResponseTypes {
 		if rt != "code" {
-			return InvalidClientMetadata(fmt.Sprintf("response_type %q is not supported; use code.", truncate(rt, 50)))
+			return InvalidClientMetadata(fmt.Sprintf("response_type %q is not supported; use code.", Truncate(rt, 50)))
 		}
 	}
 	// RFC 7591 §2.1: authorization_code goes with the code response type.

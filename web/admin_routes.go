@@ -274,14 +274,6 @@ func (s *Server) probeUpstream(ctx context.Context, rt *oauth.Route) (string, er
 	if info.Result.ServerInfo.Name == "" {
 		return "The upstream answered HTTP 200, but not with an MCP initialize result.", nil
 	}
-	name := truncateText(info.Result.ServerInfo.Name+" "+info.Result.ServerInfo.Version, 120)
+	name := oauth.Truncate(info.Result.ServerInfo.Name+" "+info.Result.ServerInfo.Version, 120)
 	return "Reached " + name + ": it answered MCP initialize.", nil
-}
-
-// truncateText shortens s to at most n runes (it goes into a cookie).
-func truncateText(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }

@@ -28,18 +28,15 @@ func ambiguousSession(q url.Values, headers []string) bool {
 		return true
 	}
 	for k := range q {
-		if strings.ContainsAny(k, "[].") && !slices.Contains(legacySessionParams[:], k) {
-			// sessionId[]=x or sessionId.a=x: qs-style parsers (Express)
-			// read these as the session parameter.
-			lower := strings.ToLower(k)
-			for _, p := range legacySessionParams {
-				if strings.HasPrefix(lower, strings.ToLower(p)) {
-					return true
-				}
-			}
+		if slices.Contains(legacySessionParams[:], k) {
+			continue
 		}
+		lower := strings.ToLower(k)
 		for _, p := range legacySessionParams {
-			if strings.EqualFold(k, p) && !slices.Contains(legacySessionParams[:], k) {
+			// SESSIONID (another case), or sessionId[]=x / sessionId.a=x,
+			// which qs-style parsers (Express) read as the parameter.
+			rest, prefixed := strings.CutPrefix(lower, strings.ToLower(p))
+			if strings.EqualFold(k, p) || (prefixed && strings.ContainsAny(rest, "[].")) {
 				return true
 			}
 		}
