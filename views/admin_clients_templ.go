@@ -335,17 +335,17 @@ func ClientDetail(p ClientDetailProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Client.Disabled {
-				templ_7745c5c3_Err = postButton("/admin/client/enable", p.CSRF, "Enable", "btn-secondary", "", map[string]string{"id": p.Client.ID}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton("/admin/client/enable", p.Console.Page.CSRFToken, "Enable", "btn-secondary", "", map[string]string{"id": p.Client.ID}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = postButton("/admin/client/disable", p.CSRF, "Disable", "btn-secondary", "Disable this client? Its grants are revoked and it cannot sign anyone in.", map[string]string{"id": p.Client.ID}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton("/admin/client/disable", p.Console.Page.CSRFToken, "Disable", "btn-secondary", "Disable this client? Its grants are revoked and it cannot sign anyone in.", map[string]string{"id": p.Client.ID}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = postButton("/admin/client/delete", p.CSRF, "Delete", "btn-danger", "Delete this client and revoke every grant it holds?", map[string]string{"id": p.Client.ID}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = postButton("/admin/client/delete", p.Console.Page.CSRFToken, "Delete", "btn-danger", "Delete this client and revoke every grant it holds?", map[string]string{"id": p.Client.ID}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -412,7 +412,7 @@ func ClientDetail(p ClientDetailProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = grantTable(p.Grants, p.CSRF, false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = grantTable(p.Grants, p.Console.Page.CSRFToken, false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -677,7 +677,7 @@ func ClientForm(p ClientFormProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = csrfField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = csrfField(p.Console.Page.CSRFToken).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -856,7 +856,7 @@ func Trust(p TrustProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = csrfField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = csrfField(p.Console.Page.CSRFToken).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -908,7 +908,7 @@ func Trust(p TrustProps) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = postButton("/admin/trust/remove", p.CSRF, "Remove", "btn-secondary", "", map[string]string{"domain": d}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = postButton("/admin/trust/remove", p.Console.Page.CSRFToken, "Remove", "btn-secondary", "", map[string]string{"domain": d}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -926,7 +926,7 @@ func Trust(p TrustProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = csrfField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = csrfField(p.Console.Page.CSRFToken).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -89,7 +89,7 @@ func Tokens(p TokensProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = postButton("/admin/tokens/revoke-all", p.CSRF, "Revoke all of these", "btn-danger", "Revoke every grant listed here?", map[string]string{"user": p.User, "client": p.Client}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton("/admin/tokens/revoke-all", p.Console.Page.CSRFToken, "Revoke all of these", "btn-danger", "Revoke every grant listed here?", map[string]string{"user": p.User, "client": p.Client}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -102,7 +102,7 @@ func Tokens(p TokensProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = grantTable(p.Grants, p.CSRF, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = grantTable(p.Grants, p.Console.Page.CSRFToken, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -114,7 +114,7 @@ func Tokens(p TokensProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = csrfField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = csrfField(p.Console.Page.CSRFToken).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -294,12 +294,12 @@ func Users(p UsersProps) templ.Component {
 				}
 				if !u.Self {
 					if u.Disabled {
-						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/enable", p.CSRF, "Enable", "btn-secondary", "", nil).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/enable", p.Console.Page.CSRFToken, "Enable", "btn-secondary", "", nil).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/disable", p.CSRF, "Disable", "btn-secondary", "Disable "+u.Username+"? Everything they authorized is revoked.", nil).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/disable", p.Console.Page.CSRFToken, "Disable", "btn-secondary", "Disable "+u.Username+"? Everything they authorized is revoked.", nil).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -309,18 +309,18 @@ func Users(p UsersProps) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					if u.Admin {
-						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/admin", p.CSRF, "Remove admin", "btn-secondary", "", map[string]string{"admin": "0"}).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/admin", p.Console.Page.CSRFToken, "Remove admin", "btn-secondary", "", map[string]string{"admin": "0"}).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/admin", p.CSRF, "Make admin", "btn-secondary", "Make "+u.Username+" an administrator?", map[string]string{"admin": "1"}).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/admin", p.Console.Page.CSRFToken, "Make admin", "btn-secondary", "Make "+u.Username+" an administrator?", map[string]string{"admin": "1"}).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					}
 				}
-				templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/reset", p.CSRF, "Reset password", "btn-secondary", "Set a new generated password for "+u.Username+"?", nil).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton("/admin/users/"+u.Username+"/reset", p.Console.Page.CSRFToken, "Reset password", "btn-secondary", "Set a new generated password for "+u.Username+"?", nil).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -333,7 +333,7 @@ func Users(p UsersProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = csrfField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = csrfField(p.Console.Page.CSRFToken).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -429,7 +429,7 @@ func Keys(p KeysProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = postButton("/admin/keys/rotate", p.CSRF, "Rotate now", "btn-primary", "Make a new signing key active? The current one keeps verifying until its tokens expire.", nil).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = postButton("/admin/keys/rotate", p.Console.Page.CSRFToken, "Rotate now", "btn-primary", "Make a new signing key active? The current one keeps verifying until its tokens expire.", nil).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -886,7 +886,7 @@ func Account(p AccountProps) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = postButton("/account/apps/revoke", p.CSRF, "Revoke", "btn-danger", "Revoke "+a.ClientName+"'s access?", map[string]string{"client_id": a.ClientID}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = postButton("/account/apps/revoke", p.Console.Page.CSRFToken, "Revoke", "btn-danger", "Revoke "+a.ClientName+"'s access?", map[string]string{"client_id": a.ClientID}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -944,7 +944,7 @@ func Password(p PasswordProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = csrfField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = csrfField(p.Console.Page.CSRFToken).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

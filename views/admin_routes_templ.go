@@ -204,11 +204,11 @@ func RouteForm(p RouteFormProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = postButton("/admin/routes/"+p.Name+"/test", p.CSRF, "Test connectivity", "btn-secondary", "", nil).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton("/admin/routes/"+p.Name+"/test", p.Console.Page.CSRFToken, "Test connectivity", "btn-secondary", "", nil).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = postButton("/admin/routes/"+p.Name+"/delete", p.CSRF, "Delete", "btn-danger", "Delete this MCP server? Clients lose access at once.", nil).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton("/admin/routes/"+p.Name+"/delete", p.Console.Page.CSRFToken, "Delete", "btn-danger", "Delete this MCP server? Clients lose access at once.", nil).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -262,7 +262,7 @@ func RouteForm(p RouteFormProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = csrfField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = csrfField(p.Console.Page.CSRFToken).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -80,7 +80,6 @@ type ClientsProps struct {
 // ClientDetailProps feeds /admin/client?id=…
 type ClientDetailProps struct {
 	Console   Console
-	CSRF      string
 	Client    ClientRow
 	Fields    [][2]string // label, value
 	Redirects []string
@@ -90,7 +89,6 @@ type ClientDetailProps struct {
 // ClientFormProps feeds /admin/clients/new.
 type ClientFormProps struct {
 	Console      Console
-	CSRF         string
 	Name         string
 	RedirectURIs string // one per line
 	AuthMethod   string
@@ -109,7 +107,6 @@ type GrantRow struct {
 // TokensProps feeds /admin/tokens.
 type TokensProps struct {
 	Console       Console
-	CSRF          string
 	User, Client  string
 	All           bool
 	Grants        []GrantRow
@@ -132,7 +129,6 @@ type RoutesProps struct {
 // RouteFormProps feeds the create and edit forms of a route.
 type RouteFormProps struct {
 	Console      Console
-	CSRF         string
 	Editing      bool // edit an existing route (the name is fixed)
 	Name         string
 	Title        string
@@ -150,7 +146,6 @@ type RouteFormProps struct {
 // TrustProps feeds /admin/trust.
 type TrustProps struct {
 	Console Console
-	CSRF    string
 	Mode    string
 	Domains []string
 	Domain  string // re-filled after a bad entry
@@ -167,7 +162,6 @@ type UserRow struct {
 // UsersProps feeds /admin/users.
 type UsersProps struct {
 	Console  Console
-	CSRF     string
 	Users    []UserRow
 	Username string // re-filled create form
 	Admin    bool
@@ -180,7 +174,6 @@ type KeyRow struct{ KID, Alg, Status, Created, Until string }
 // KeysProps feeds /admin/keys.
 type KeysProps struct {
 	Console Console
-	CSRF    string
 	Keys    []KeyRow
 }
 
@@ -208,13 +201,11 @@ type AppRoute struct{ Route, Scopes string }
 // AccountProps feeds /account.
 type AccountProps struct {
 	Console Console
-	CSRF    string
 	Apps    []AppRow
 }
 
 // PasswordProps feeds /account/password.
 type PasswordProps struct {
 	Console Console
-	CSRF    string
 	Errors  FieldErrors
 }

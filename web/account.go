@@ -74,7 +74,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ClientName < rows[j].ClientName })
 	s.render(w, r, http.StatusOK, views.Account(views.AccountProps{
-		Console: s.frame(w, r, "Authorized apps", "apps", views.Crumb{Label: "Authorized apps"}), CSRF: formCSRF(r), Apps: rows}))
+		Console: s.frame(w, r, "Authorized apps", "apps", views.Crumb{Label: "Authorized apps"}), Apps: rows}))
 }
 
 // revokeApp handles POST /account/apps/revoke: every grant the user gave
@@ -118,7 +118,7 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderPassword(w http.ResponseWriter, r *http.Request, status int, errs views.FieldErrors) {
 	s.render(w, r, status, views.Password(views.PasswordProps{
-		Console: s.frame(w, r, "Change password", "password", views.Crumb{Label: "Password"}), CSRF: formCSRF(r), Errors: errs}))
+		Console: s.frame(w, r, "Change password", "password", views.Crumb{Label: "Password"}), Errors: errs}))
 }
 
 // changePassword handles POST /account/password.

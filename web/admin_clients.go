@@ -105,7 +105,7 @@ func (s *Server) showClient(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, views.ClientDetail(views.ClientDetailProps{
 		Console: s.frame(w, r, row.Name, "clients", views.Crumb{Label: "Clients", URL: "/admin/clients"}, views.Crumb{Label: row.Name}),
-		CSRF:    formCSRF(r), Client: row, Fields: fields, Redirects: c.RedirectURIs, Grants: grants,
+		Client:  row, Fields: fields, Redirects: c.RedirectURIs, Grants: grants,
 	}))
 }
 
@@ -116,7 +116,6 @@ func (s *Server) newClientForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderClientForm(w http.ResponseWriter, r *http.Request, status int, p views.ClientFormProps) {
 	p.Console = s.frame(w, r, "New client", "clients", views.Crumb{Label: "Clients", URL: "/admin/clients"}, views.Crumb{Label: "New"})
-	p.CSRF = formCSRF(r)
 	s.render(w, r, status, views.ClientForm(p))
 }
 

@@ -61,7 +61,6 @@ func (s *Server) renderRouteForm(w http.ResponseWriter, r *http.Request, status 
 		crumb = p.Name
 	}
 	p.Console = s.frame(w, r, "MCP server", "routes", views.Crumb{Label: "MCP servers", URL: "/admin/routes"}, views.Crumb{Label: crumb})
-	p.CSRF = formCSRF(r)
 	s.render(w, r, status, views.RouteForm(p))
 }
 

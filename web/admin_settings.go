@@ -27,7 +27,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, row)
 	}
 	s.render(w, r, http.StatusOK, views.Keys(views.KeysProps{
-		Console: s.frame(w, r, "Signing keys", "keys", views.Crumb{Label: "Signing keys"}), CSRF: formCSRF(r), Keys: rows}))
+		Console: s.frame(w, r, "Signing keys", "keys", views.Crumb{Label: "Signing keys"}), Keys: rows}))
 }
 
 // rotateKeys handles POST /admin/keys/rotate.
@@ -55,7 +55,6 @@ func (s *Server) renderTrust(w http.ResponseWriter, r *http.Request, status int,
 	}
 	p.Mode, p.Domains = pol.Mode, pol.Domains
 	p.Console = s.frame(w, r, "Trust policy", "trust", views.Crumb{Label: "Trust policy"})
-	p.CSRF = formCSRF(r)
 	s.render(w, r, status, views.Trust(p))
 }
 

@@ -52,7 +52,6 @@ func (s *Server) grantRows(r *http.Request, userID, clientID string, all bool) (
 func (s *Server) tokensProps(w http.ResponseWriter, r *http.Request, q url.Values) (views.TokensProps, error) {
 	p := views.TokensProps{User: strings.TrimSpace(q.Get("user")), Client: strings.TrimSpace(q.Get("client")), All: q.Get("all") != ""}
 	p.Console = s.frame(w, r, "Tokens & grants", "tokens", views.Crumb{Label: "Tokens & grants"})
-	p.CSRF = formCSRF(r)
 	userID := ""
 	if p.User != "" {
 		u, err := s.store.GetUserByUsername(r.Context(), p.User)

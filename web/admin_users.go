@@ -26,7 +26,6 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		p.Users = append(p.Users, views.UserRow{Username: u.Username, Created: when(u.CreatedAt), Admin: u.Admin, Disabled: u.Disabled, Self: u.ID == me.ID})
 	}
 	p.Console = s.frame(w, r, "Users", "users", views.Crumb{Label: "Users"})
-	p.CSRF = formCSRF(r)
 	s.render(w, r, status, views.Users(p))
 }
 

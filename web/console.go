@@ -67,9 +67,12 @@ func current(r *http.Request) (*oauth.User, *sessions.Session) {
 // frame builds the console shell for a page, consuming the flash message.
 func (s *Server) frame(w http.ResponseWriter, r *http.Request, title, section string, crumbs ...views.Crumb) views.Console {
 	user, sess := current(r)
+	_, hadToken := sess.Values[sessCSRF]
 	c := views.Console{Page: s.pageShell(title), Section: section, Admin: user.Admin, Crumbs: crumbs}
 	c.Page.Username, c.Page.CSRFToken = user.Username, csrfToken(sess)
+	changed := !hadToken
 	if text, ok := sess.Values[sessFlash].(string); ok && text != "" {
+		changed = true
 		kind, _ := sess.Values[sessFlashKind].(string)
 		secret, _ := sess.Values[sessFlashSecret].(string)
 		label, _ := sess.Values[sessFlashLabel].(string)
@@ -78,7 +81,9 @@ func (s *Server) frame(w http.ResponseWriter, r *http.Request, title, section st
 			delete(sess.Values, k)
 		}
 	}
-	_ = saveSession(w, r, sess) // the CSRF token and the consumed flash
+	if changed { // a new CSRF token, or the flash was shown
+		_ = saveSession(w, r, sess)
+	}
 	return c
 }
 
@@ -135,10 +140,4 @@ func whenPtr(t *time.Time) string {
 		return "never"
 	}
 	return when(*t)
-}
-
-// formCSRF is the token for the page's forms.
-func formCSRF(r *http.Request) string {
-	_, sess := current(r)
-	return csrfToken(sess)
 }
