@@ -321,3 +321,24 @@ func TestUserInfoAndMetrics(t *testing.T) {
 		t.Fatalf("metrics from loopback: %d\n%s", status, body)
 	}
 }
+
+// TestIntrospectionNoStore (LX-11): introspection and revocation answers
+// are never cached.
+func TestIntrospectionNoStore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	a := e.confidentialParty("A")
+	for _, path := range []string{"/introspect", "/revoke"} {
+		req, _ := http.NewRequest(http.MethodPost, e.issuer+path, strings.NewReader(url.Values{"token": {a.access}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(url.QueryEscape(a.id), url.QueryEscape(a.secret))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d Cache-Control %q, want 200 no-store", path, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+}
