@@ -128,9 +128,12 @@ func NewFetcher(p FetchPolicy) *Fetcher {
 	dialer := &net.Dialer{
 		Timeout: p.ConnectTimeout,
 		// The last word: whatever path led here, refuse a blocked address.
+		// The socket layer may spell an IPv4 peer as ::ffff:a.b.c.d, so the
+		// decision is made on the unmapped address (resolve pins unmapped
+		// addresses; a mapped literal a client typed never gets this far).
 		Control: func(_, address string, _ syscall.RawConn) error {
 			ap, err := netip.ParseAddrPort(address)
-			if err != nil || !addrAllowed(ap.Addr().Unmap(), p.AllowLoopback) || ap.Addr().Is4In6() {
+			if err != nil || !addrAllowed(ap.Addr().Unmap(), p.AllowLoopback) {
 				return fetchErr("the address is not public", nil)
 			}
 			return nil
@@ -263,6 +266,12 @@ func (f *Fetcher) Get(ctx context.Context, raw, accept string, limit int64) (*Fe
 // resolve returns the host's addresses, refusing the host when any of them
 // is blocked: a name that resolves to one private address among public
 // ones is not trusted either.
+//
+// Go's resolver answers A records as IPv4-mapped IPv6 (::ffff:a.b.c.d),
+// for /etc/hosts and DNS alike, so every answer is unmapped before the
+// check: ::ffff:10.0.0.1 is judged as 10.0.0.1 (refused) and a public IPv4
+// answer is accepted. An IPv4-mapped literal in the URL itself is refused:
+// no client needs to spell an IPv4 address that way (LX-8).
 func (f *Fetcher) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		if a.Is4In6() || !addrAllowed(a, f.policy.AllowLoopback) {
@@ -279,10 +288,12 @@ func (f *Fetcher) resolve(ctx context.Context, host string) ([]netip.Addr, error
 	if err != nil || len(addrs) == 0 {
 		return nil, fetchErr("the host name does not resolve", err)
 	}
-	for _, a := range addrs {
-		if a.Is4In6() || !addrAllowed(a, f.policy.AllowLoopback) {
+	for i, a := range addrs {
+		a = a.Unmap()
+		if !addrAllowed(a, f.policy.AllowLoopback) {
 			return nil, fetchErr("the host name resolves to an address that is not public", nil)
 		}
+		addrs[i] = a
 	}
 	if len(addrs) > maxFetchAddressesTried {
 		addrs = addrs[:maxFetchAddressesTried]

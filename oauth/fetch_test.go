@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/latchkey/latchkey/oauth/oauthtest/tlstest"
 )
 
 // fakeResolver answers from a table, like a DNS server an attacker controls.
@@ -228,5 +230,112 @@ func TestSourceKey(t *testing.T) {
 		if got := SourceKey(in); got != want {
 			t.Errorf("SourceKey(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestResolveUnmapsAnswers: Go's resolver answers A records as IPv4-mapped
+// IPv6, so the decision is made on the unmapped address. A mapped public
+// answer is accepted (and pinned unmapped), a mapped private or loopback one
+// refused exactly as its plain twin is; the loopback switch opens mapped
+// loopback answers (what /etc/hosts gives for localhost) and nothing else.
+// resolve is called directly: nothing is dialed.
+func TestResolveUnmapsAnswers(t *testing.T) {
+	t.Parallel()
+	res := fakeResolver{
+		"public.example":    {"::ffff:93.184.215.14"},
+		"public6.example":   {"2606:4700:4700::1111", "::ffff:1.1.1.1"},
+		"doc.example":       {"::ffff:203.0.113.7"}, // TEST-NET-3: documentation, never routed
+		"private.example":   {"::ffff:10.1.2.3"},
+		"loopback.example":  {"::ffff:127.0.0.1"},
+		"metadata.example":  {"::ffff:169.254.169.254"},
+		"mixedmap.example":  {"::ffff:93.184.215.14", "::ffff:192.168.1.1"},
+		"plainpriv.example": {"10.1.2.3"},
+	}
+	tests := []struct {
+		host          string
+		allowLoopback bool
+		want          []string // nil: refused
+	}{
+		{"public.example", false, []string{"93.184.215.14"}},
+		{"public6.example", false, []string{"2606:4700:4700::1111", "1.1.1.1"}},
+		{"doc.example", false, nil},
+		{"private.example", false, nil},
+		{"private.example", true, nil},
+		{"loopback.example", false, nil},
+		{"loopback.example", true, []string{"127.0.0.1"}},
+		{"metadata.example", true, nil},
+		{"mixedmap.example", false, nil},
+		{"plainpriv.example", false, nil},
+	}
+	for _, tt := range tests {
+		f, dials := testFetcher(t, FetchPolicy{Resolver: res, AllowLoopback: tt.allowLoopback})
+		got, err := f.resolve(context.Background(), tt.host)
+		if tt.want == nil {
+			if err == nil {
+				t.Errorf("%s (loopback switch %v): resolved to %v, want refused", tt.host, tt.allowLoopback, got)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s (loopback switch %v): %v, want %v", tt.host, tt.allowLoopback, err, tt.want)
+			continue
+		}
+		var s []string
+		for _, a := range got {
+			if a.Is4In6() {
+				t.Errorf("%s: pinned %s still mapped", tt.host, a)
+			}
+			s = append(s, a.String())
+		}
+		if strings.Join(s, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%s: pinned %v, want %v", tt.host, s, tt.want)
+		}
+		if d := dials.all(); len(d) != 0 {
+			t.Errorf("resolve dialed %v", d)
+		}
+	}
+	// Literals a client typed stay refused in the mapped spelling, even
+	// where the plain one would pass the loopback switch.
+	f, _ := testFetcher(t, FetchPolicy{AllowLoopback: true})
+	for _, host := range []string{"[::ffff:127.0.0.1]", "::ffff:127.0.0.1", "[::ffff:93.184.215.14]"} {
+		if _, err := f.resolve(context.Background(), host); err == nil {
+			t.Errorf("mapped literal %s accepted", host)
+		}
+	}
+}
+
+// TestFetchSystemResolverLocalhost is the production twin of the tests
+// above that inject a resolver: the system resolver answers localhost from
+// /etc/hosts (as ::ffff:127.0.0.1 in Go), and with the loopback switch the
+// fetch reaches a TLS server on 127.0.0.1; without it, it is refused
+// before any connection.
+func TestFetchSystemResolverLocalhost(t *testing.T) {
+	t.Parallel()
+	srv := tlstest.New(t, "localhost", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	env := map[string]string{EnvInsecureLoopbackFetch: "1", EnvFetchCAFile: srv.CAFile}
+	p, _, err := FetchPolicyFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := srv.Base + "/doc" // https://localhost:PORT/doc
+	f, dials := testFetcher(t, p)
+	res, err := f.Get(context.Background(), u, "application/json", 0)
+	if err != nil || string(res.Body) != `{"ok":true}` {
+		t.Fatalf("GET %s through the system resolver: %v", u, err)
+	}
+	for _, d := range dials.all() {
+		if ap, err := netip.ParseAddrPort(d); err != nil || ap.Addr().Is4In6() || !ap.Addr().IsLoopback() {
+			t.Errorf("dialed %s, want a plain loopback address", d)
+		}
+	}
+	strict, sd := testFetcher(t, FetchPolicy{ExtraCAs: p.ExtraCAs})
+	if _, err := strict.Get(context.Background(), u, "application/json", 0); err == nil {
+		t.Fatal("localhost fetched without the loopback switch")
+	}
+	if d := sd.all(); len(d) != 0 {
+		t.Errorf("without the switch the fetcher dialed %v", d)
 	}
 }
