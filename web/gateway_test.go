@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -262,7 +263,9 @@ func TestGatewaySessionOfAnotherUser(t *testing.T) {
 	}
 }
 
-// TestGatewayUpstreamDown: a clean 502 with a JSON-RPC error body.
+// TestGatewayUpstreamDown: a clean 502 with a JSON-RPC error body that
+// carries the request's id (JSON-RPC 2.0 §5), as every JSON-RPC-shaped
+// error of the gateway does: null only when the id cannot be read.
 func TestGatewayUpstreamDown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, dbtest.SQLite(t))
@@ -272,6 +275,38 @@ func TestGatewayUpstreamDown(t *testing.T) {
 	b := body(t, resp)
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(b, `"jsonrpc":"2.0"`) || strings.Contains(b, "127.0.0.1:1") {
 		t.Fatalf("upstream down: %d %s", resp.StatusCode, b)
+	}
+	tests := []struct {
+		name, path, body string
+		hdr              map[string]string
+		status           int
+		id               string
+	}{
+		{"upstream down, numeric id", "down", `{"jsonrpc":"2.0","id":41,"method":"tools/list"}`, nil, 502, `41`},
+		{"upstream down, string id", "down", `{"jsonrpc":"2.0","method":"tools/list","id":"a-7"}`, nil, 502, `"a-7"`},
+		{"upstream down, id after large params", "down", `{"jsonrpc":"2.0","method":"tools/call","params":{"x":"` + strings.Repeat("y", 70<<10) + `"},"id":9}`, nil, 502, `null`},
+		{"upstream down, notification", "down", `{"jsonrpc":"2.0","method":"notifications/initialized"}`, nil, 502, `null`},
+		{"upstream down, batch", "down", `[{"jsonrpc":"2.0","id":1,"method":"ping"}]`, nil, 502, `null`},
+		{"upstream down, object id", "down", `{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}`, nil, 502, `null`},
+		{"bad origin", "down", `{"jsonrpc":"2.0","id":5,"method":"ping"}`, map[string]string{"Origin": "https://evil.example"}, 403, `5`},
+		{"unknown session", "down", `{"jsonrpc":"2.0","id":6,"method":"ping"}`, map[string]string{"Mcp-Session-Id": "nope"}, 404, `6`},
+		{"dot segment", "down/%2e%2e/x", `{"jsonrpc":"2.0","id":"p","method":"ping"}`, nil, 400, `"p"`},
+	}
+	for _, tt := range tests {
+		resp := e.rawMCP(context.Background(), http.MethodPost, tt.path, tok, "", tt.body, tt.hdr)
+		var got struct {
+			JSONRPC string             `json:"jsonrpc"`
+			ID      json.RawMessage    `json:"id"`
+			Error   struct{ Code int } `json:"error"`
+		}
+		raw := body(t, resp)
+		if err := json.Unmarshal([]byte(raw), &got); err != nil || resp.StatusCode != tt.status {
+			t.Errorf("%s: %d %s (%v), want %d", tt.name, resp.StatusCode, raw, err, tt.status)
+			continue
+		}
+		if got.JSONRPC != "2.0" || string(got.ID) != tt.id || got.Error.Code == 0 {
+			t.Errorf("%s: body %s, want jsonrpc 2.0, id %s and an error code", tt.name, raw, tt.id)
+		}
 	}
 }
 

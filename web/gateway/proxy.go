@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,6 +35,7 @@ type proxyInfo struct {
 	user  string
 	rest  string
 	base  string // the route's upstream path
+	rpcID json.RawMessage
 }
 
 func (g *Gateway) newUpstreamProxy(r *oauth.Route) (*upstreamProxy, error) {
@@ -131,7 +133,8 @@ func (g *Gateway) modifyResponse(resp *http.Response) error {
 		info, _ := resp.Request.Context().Value(proxyInfoKey{}).(proxyInfo)
 		g.log.WarnContext(resp.Request.Context(), "gateway: upstream refused its credential", slog.String("route", info.route))
 		_ = resp.Body.Close()
-		body := `{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"The MCP server behind this route refused the gateway's credentials."}}`
+		b, _ := json.Marshal(rpcErrorBody(info.rpcID, -32603, "The MCP server behind this route refused the gateway's credentials."))
+		body := string(b)
 		resp.StatusCode, resp.Status = http.StatusBadGateway, "502 Bad Gateway"
 		resp.Header = http.Header{"Content-Type": {"application/json"}}
 		resp.Body, resp.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
@@ -177,7 +180,8 @@ func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 		return // the client went away
 	}
 	g.log.WarnContext(r.Context(), "upstream unavailable", "error", err)
-	rpcError(w, http.StatusBadGateway, -32603, "The MCP server behind this route is unavailable.")
+	info, _ := r.Context().Value(proxyInfoKey{}).(proxyInfo)
+	rpcError(w, http.StatusBadGateway, info.rpcID, -32603, "The MCP server behind this route is unavailable.")
 }
 
 func withProxyInfo(ctx context.Context, info proxyInfo) context.Context {

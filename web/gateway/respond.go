@@ -51,10 +51,27 @@ func (g *Gateway) challenge(w http.ResponseWriter, status int, route, errCode, d
 	writeJSON(w, status, map[string]string{"error": firstNonEmpty(errCode, "unauthorized"), "error_description": desc})
 }
 
-// rpcError writes a JSON-RPC error without id (TR-2 allows it for Origin
-// refusals; 502s use it when the request was JSON-RPC).
-func rpcError(w http.ResponseWriter, status, code int, msg string) {
-	writeJSON(w, status, map[string]any{"jsonrpc": "2.0", "error": map[string]any{"code": code, "message": msg}})
+// rpcError writes a JSON-RPC error response. JSON-RPC 2.0 §5 requires the
+// id in every response: the request's, or null when it could not be read.
+func rpcError(w http.ResponseWriter, status int, id json.RawMessage, code int, msg string) {
+	writeJSON(w, status, rpcErrorBody(id, code, msg))
+}
+
+// rpcErrorBody is a JSON-RPC error response.
+func rpcErrorBody(id json.RawMessage, code int, msg string) any {
+	if len(id) == 0 {
+		id = nullID
+	}
+	return struct {
+		JSONRPC string          `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Error   rpcErrorObject  `json:"error"`
+	}{"2.0", id, rpcErrorObject{code, msg}}
+}
+
+type rpcErrorObject struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -18,21 +18,22 @@ import (
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("route")
+	id := peekRPCID(r) // for the gateway's own JSON-RPC errors
 	if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) {
-		rpcError(w, http.StatusForbidden, -32000, "Origin not allowed.")
+		rpcError(w, http.StatusForbidden, id, -32000, "Origin not allowed.")
 		return
 	}
 	g.setCORS(w, r)
 	// MCP needs no protocol upgrade; a tunnel would carry messages past
 	// every check below (step-up, sessions, revocation).
 	if r.Header.Get("Upgrade") != "" {
-		rpcError(w, http.StatusBadRequest, -32600, "Protocol upgrades are not supported.")
+		rpcError(w, http.StatusBadRequest, id, -32600, "Protocol upgrades are not supported.")
 		return
 	}
 	// A path below the route must stay below the upstream's path: no dot
 	// segments, however encoded (the mux matched the escaped form).
 	if p := r.PathValue("rest"); p != "" && hasDotSegment(p) {
-		rpcError(w, http.StatusBadRequest, -32600, "The path is not valid.")
+		rpcError(w, http.StatusBadRequest, id, -32600, "The path is not valid.")
 		return
 	}
 	if r.Method == http.MethodOptions {
@@ -61,7 +62,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// headers could carry a session past the ownership check below.
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil || ambiguousSession(q, r.Header.Values("Mcp-Session-Id")) {
-		rpcError(w, http.StatusBadRequest, -32600, "The request's query string or session header is malformed.")
+		rpcError(w, http.StatusBadRequest, id, -32600, "The request's query string or session header is malformed.")
 		return
 	}
 	// RS-12: tokens only in the header; a query token is refused outright.
@@ -95,11 +96,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	need, err := neededScopes(r, e.route.StepUp)
 	switch {
 	case errors.Is(err, errBodyTooLarge):
-		rpcError(w, http.StatusRequestEntityTooLarge, -32600, "The request is too large.")
+		rpcError(w, http.StatusRequestEntityTooLarge, id, -32600, "The request is too large.")
 		return
 	case err != nil:
 		g.log.InfoContext(ctx, "gateway: body refused on a step-up route", slog.String("route", name), slog.String("reason", err.Error()))
-		rpcError(w, http.StatusBadRequest, -32700, "The request body must be plain, uncompressed JSON-RPC.")
+		rpcError(w, http.StatusBadRequest, id, -32700, "The request body must be plain, uncompressed JSON-RPC.")
 		return
 	}
 	if lack := missing(need, claims.Scopes()); len(lack) > 0 {
@@ -122,7 +123,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !known || owner != claims.Subject {
-			rpcError(w, http.StatusNotFound, -32001, "Session not found.")
+			rpcError(w, http.StatusNotFound, id, -32001, "Session not found.")
 			return
 		}
 	}
@@ -135,7 +136,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer g.streams.track(claims, cancel)()
-	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest, base: e.proxy.target.Path})))
+	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest, base: e.proxy.target.Path, rpcID: id})))
 }
 
 // hasDotSegment reports a "." or ".." segment in a decoded path.
