@@ -23,8 +23,11 @@ import (
 	"github.com/latchkey/latchkey/oauth/oauthtest/tlstest"
 )
 
-// docHost is the metadata documents' host name; the env maps it to
-// loopback, which only the test switch lets the fetcher reach.
+// docHost is the metadata documents' host name for tests of the document
+// rules; the env maps it to loopback with an injected resolver, which only
+// the test switch lets the fetcher reach. Tests of the production path
+// serve documents at localhost instead (newDocServerAt), resolved by the
+// system resolver through /etc/hosts.
 const docHost = "client.localtest.example"
 
 // docServer serves client metadata documents (and JWK sets) over TLS on
@@ -35,11 +38,15 @@ type docServer struct {
 	docs  map[string]string
 	cache map[string]string // Cache-Control per path
 	hits  sync.Map          // path → *atomic.Int64
+	host  string
 }
 
-func newDocServer(t *testing.T) *docServer {
-	d := &docServer{docs: map[string]string{}, cache: map[string]string{}}
-	d.Server = tlstest.New(t, docHost, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func newDocServer(t *testing.T) *docServer { return newDocServerAt(t, docHost) }
+
+// newDocServerAt serves the documents under https://host:PORT.
+func newDocServerAt(t *testing.T, host string) *docServer {
+	d := &docServer{docs: map[string]string{}, cache: map[string]string{}, host: host}
+	d.Server = tlstest.New(t, host, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := d.hits.LoadOrStore(r.URL.Path, &atomic.Int64{})
 		n.(*atomic.Int64).Add(1)
 		d.mu.Lock()
@@ -82,11 +89,16 @@ func (d *docServer) hitsOf(path string) int64 {
 }
 
 // cimdEnv is a Latchkey that may fetch documents from d, through the two
-// test switches exactly as a developer would set them.
+// test switches exactly as a developer would set them. Documents at
+// localhost go through the system resolver; only docHost is injected.
 func cimdEnv(t *testing.T, d *docServer) *env {
+	var hosts map[string]string
+	if d.host == docHost {
+		hosts = map[string]string{docHost: "127.0.0.1"}
+	}
 	return newEnv(t, dbtest.SQLite(t), envOpts{
 		fetchEnv:   map[string]string{oauth.EnvInsecureLoopbackFetch: "1", oauth.EnvFetchCAFile: d.CAFile},
-		fetchHosts: map[string]string{docHost: "127.0.0.1"},
+		fetchHosts: hosts,
 	})
 }
 

@@ -50,13 +50,14 @@ type installation struct {
 	dsn    string
 	secret string
 	data   string
+	env    []string // extra environment for every process (test switches)
 }
 
 // cli runs an admin command against the installation.
 func (in *installation) cli(stdin string, args ...string) string {
 	in.t.Helper()
 	cmd := exec.Command(in.bin, append([]string{"--db", in.dsn, "--data-dir", in.data}, args...)...)
-	cmd.Env = append(os.Environ(), "LATCHKEY_SECRET="+in.secret)
+	cmd.Env = append(append(os.Environ(), "LATCHKEY_SECRET="+in.secret), in.env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -78,7 +79,7 @@ func (in *installation) serve(addr, issuer string, extra ...string) *process {
 	p := &process{base: "http://" + addr, logs: &lockedBuffer{}}
 	args := append([]string{"--db", in.dsn, "--data-dir", in.data, "serve", "--addr", addr}, extra...)
 	p.cmd = exec.Command(in.bin, args...)
-	p.cmd.Env = append(os.Environ(), "LATCHKEY_SECRET="+in.secret, "LATCHKEY_ISSUER="+issuer)
+	p.cmd.Env = append(append(os.Environ(), "LATCHKEY_SECRET="+in.secret, "LATCHKEY_ISSUER="+issuer), in.env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		in.t.Fatal(err)

@@ -40,10 +40,11 @@ func TestTypeScriptSDKEndToEnd(t *testing.T) {
 
 // TestTypeScriptSDKMetadataDocumentClient (AS-5..AS-10): the same flow with
 // the SDK configured with a client ID metadata document URL (clientMetadataUrl)
-// served over TLS on loopback: the SDK uses the URL as client_id instead of
-// registering, and Latchkey fetches and validates the document.
+// at https://localhost:PORT, over TLS on loopback: the SDK uses the URL as
+// client_id instead of registering, and Latchkey resolves the host with the
+// system resolver, fetches and validates the document.
 func TestTypeScriptSDKMetadataDocumentClient(t *testing.T) {
-	d := newDocServer(t)
+	d := newDocServerAt(t, "localhost")
 	id := d.put("/oauth/ts-client.json", map[string]any{"client_name": "TypeScript SDK E2E",
 		"redirect_uris": []string{"http://127.0.0.1/callback"}, "token_endpoint_auth_method": "none",
 		"grant_types": []string{"authorization_code", "refresh_token"}, "response_types": []string{"code"}})
