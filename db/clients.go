@@ -39,6 +39,7 @@ func clientFromDomain(c *oauth.Client) (*clientRow, error) {
 		Disabled:                c.Disabled,
 		CreatedAt:               toDB(c.CreatedAt),
 		LastUsedAt:              toDBPtr(c.LastUsedAt),
+		IgnoredScopes:           copyList(c.IgnoredScopes),
 	}, nil
 }
 
@@ -66,6 +67,7 @@ func (r *clientRow) toDomain() *oauth.Client {
 		Disabled:                r.Disabled,
 		CreatedAt:               fromDB(r.CreatedAt),
 		LastUsedAt:              fromDBPtr(r.LastUsedAt),
+		IgnoredScopes:           r.IgnoredScopes,
 	}
 }
 
@@ -139,6 +141,17 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 		err = checkAffected(s.db.NewDelete().Model((*clientRow)(nil)).Where("id = ?", id).Exec(ctx))
 	}
 	return wrapErr(err, "delete client %q", id)
+}
+
+// SetClientIgnoredScopes replaces only the client's IgnoredScopes, or
+// returns oauth.ErrNotFound.
+func (s *Store) SetClientIgnoredScopes(ctx context.Context, id string, scopes []string) error {
+	err := validKey(id)
+	if err == nil {
+		err = checkAffected(s.db.NewUpdate().Model((*clientRow)(nil)).
+			Set("ignored_scopes = ?", stringList(scopes)).Where("id = ?", id).Exec(ctx))
+	}
+	return wrapErr(err, "set ignored scopes of client %q", id)
 }
 
 // TouchClient sets the client's LastUsedAt, or returns oauth.ErrNotFound.

@@ -124,6 +124,7 @@ type clientRow struct {
 	Disabled                bool       `bun:"disabled"`
 	CreatedAt               time.Time  `bun:"created_at"`
 	LastUsedAt              *time.Time `bun:"last_used_at"`
+	IgnoredScopes           stringList `bun:"ignored_scopes"`
 }
 
 type routeRow struct {

@@ -16,6 +16,9 @@ type AuthorizeResult struct {
 	Request *AuthRequest
 	Client  *Client
 	Route   *Route
+	// IgnoredScopes were asked for but are offered neither by the route nor
+	// by Latchkey; they were dropped from the grant (RFC 6749 §3.3).
+	IgnoredScopes []string
 }
 
 // ParseAuthorize validates an authorization request (OAuth 2.1 §4.1.1) from a
@@ -72,7 +75,30 @@ func (p *Provider) ParseAuthorize(ctx context.Context, params url.Values) (*Auth
 	if err := p.store.CreateAuthRequest(ctx, req); err != nil {
 		return res, ServerError(err)
 	}
+	if err := p.noteIgnoredScopes(ctx, client, res.IgnoredScopes); err != nil {
+		return res, ServerError(err)
+	}
 	return res, nil
+}
+
+// MaxIgnoredScopes bounds how many dropped scopes a client row remembers
+// (an anonymous authorization request can name any scope-token).
+const MaxIgnoredScopes = 16
+
+// noteIgnoredScopes adds scopes the client asked for that nothing offers to
+// its row, for the console; it writes only when something new appears.
+func (p *Provider) noteIgnoredScopes(ctx context.Context, c *Client, ignored []string) error {
+	merged := slices.Clone(c.IgnoredScopes)
+	for _, s := range ignored {
+		if len(merged) < MaxIgnoredScopes && len(s) <= 128 && !slices.Contains(merged, s) {
+			merged = append(merged, s)
+		}
+	}
+	if len(merged) == len(c.IgnoredScopes) {
+		return nil
+	}
+	c.IgnoredScopes = merged
+	return p.store.SetClientIgnoredScopes(ctx, c.ID, merged)
 }
 
 // checkAuthorizeParams validates everything after the redirect URI; its
@@ -119,11 +145,11 @@ func (p *Provider) checkAuthorizeParams(ctx context.Context, params url.Values, 
 	}
 	res.Route = route
 	req.Route, req.Resource = route.Name, ResourceURL(p.cfg.Issuer, route.Name)
-	scopes, err := checkScopes(params.Get("scope"), route)
+	scopes, ignored, err := grantScopes(params.Get("scope"), route)
 	if err != nil {
 		return err
 	}
-	req.Scopes = scopes
+	req.Scopes, res.IgnoredScopes = scopes, ignored
 	return nil
 }
 
@@ -157,21 +183,63 @@ func (p *Provider) resolveResource(ctx context.Context, resources []string) (*Ro
 	return route, nil
 }
 
-// checkScopes parses the scope parameter against the route. No scope means
-// the route's base scopes (step-up scopes must be asked for). offline_access is accepted and dropped: refresh tokens
-// are always issued (LX-6).
-func checkScopes(raw string, route *Route) ([]string, error) {
-	requested := strings.Fields(raw)
-	if len(requested) == 0 {
-		return route.BaseScopes(), nil
+// isServerScope reports the scopes Latchkey itself serves on every route,
+// beside the route's own: offline_access (refresh tokens are issued
+// regardless, LX-6). The OpenID scopes join it once Latchkey issues ID
+// tokens; until then openid, profile and email are dropped like any scope
+// nothing offers.
+func isServerScope(s string) bool { return s == ScopeOfflineAccess }
+
+// maxScopeParam bounds the scope parameter; clients that send the whole
+// scopes_supported of a large deployment stay far below it.
+const maxScopeParam = 4096
+
+// grantScopes decides what an authorization request gets (RFC 6749 §3.3:
+// the server may grant less than asked). Granted = requested ∩ (the
+// route's scopes ∪ the server scopes), in the order asked; scopes nothing
+// offers are dropped and returned as ignored, not refused. Nothing of the
+// route's asked for (no scope, or only foreign ones) means the route's
+// base scopes, those its 401 challenge names, plus any server scope asked
+// for. Only a scope that is not a valid scope-token is invalid_scope.
+func grantScopes(raw string, route *Route) (granted, ignored []string, err error) {
+	requested, err := parseScope(raw)
+	if err != nil {
+		return nil, nil, err
 	}
-	out := make([]string, 0, len(requested))
+	var routeScopes, server []string
 	for _, s := range requested {
-		if s == ScopeOfflineAccess {
+		switch {
+		case slices.Contains(route.Scopes, s):
+			routeScopes = append(routeScopes, s)
+		case isServerScope(s):
+			server = append(server, s)
+		default:
+			ignored = append(ignored, s)
+		}
+	}
+	if len(routeScopes) == 0 {
+		routeScopes = route.BaseScopes()
+	}
+	return append(routeScopes, server...), ignored, nil
+}
+
+// parseScope splits a scope parameter into distinct scope-tokens. RFC 6749
+// §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*NQCHAR
+// (%x21 / %x23-5B / %x5D-7E). Repeated spaces are forgiven; any other
+// character (a tab, a quote, a backslash, non-ASCII) is invalid_scope.
+func parseScope(raw string) ([]string, error) {
+	if len(raw) > maxScopeParam {
+		return nil, InvalidScope("The scope parameter is too long.")
+	}
+	var out []string
+	for _, s := range strings.Split(raw, " ") {
+		if s == "" {
 			continue
 		}
-		if !slices.Contains(route.Scopes, s) {
-			return nil, InvalidScope(fmt.Sprintf("The scope %q is not offered by %s.", s, route.Name))
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+				return nil, InvalidScope("The scope parameter contains a character scopes may not have.")
+			}
 		}
 		if !slices.Contains(out, s) {
 			out = append(out, s)

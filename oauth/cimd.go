@@ -361,6 +361,7 @@ func (p *Provider) rememberDocumentClient(ctx context.Context, c *Client) (*Clie
 	}
 	merged := *c
 	merged.CreatedAt, merged.LastUsedAt, merged.Disabled = stored.CreatedAt, stored.LastUsedAt, stored.Disabled
+	merged.IgnoredScopes = stored.IgnoredScopes
 	if !sameDocumentClient(stored, &merged) {
 		// UpdateClient never writes the disabled flag: an operator's
 		// disable cannot be undone by a refetch racing it.

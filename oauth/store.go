@@ -27,6 +27,9 @@ type ClientStore interface {
 	SetClientDisabled(ctx context.Context, id string, disabled bool) error
 	DeleteClient(ctx context.Context, id string) error
 	TouchClient(ctx context.Context, id string, at time.Time) error
+	// SetClientIgnoredScopes changes only the scopes the client asked for
+	// that nothing offers (shown to operators).
+	SetClientIgnoredScopes(ctx context.Context, id string, scopes []string) error
 }
 
 // UserStore keeps local accounts.

@@ -49,6 +49,9 @@ type Client struct {
 	Disabled       bool
 	CreatedAt      time.Time
 	LastUsedAt     *time.Time
+	// IgnoredScopes are scopes the client asked for that no route offered
+	// (dropped from its grants; at most MaxIgnoredScopes are kept).
+	IgnoredScopes []string
 }
 
 // Public reports whether the client authenticates with "none".

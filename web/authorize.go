@@ -39,6 +39,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.provider.ErrorRedirectURL(res.Request, e), redirectStatus(r))
 		return
 	}
+	if len(res.IgnoredScopes) > 0 {
+		// Granted less than asked (RFC 6749 §3.3): operators learn which
+		// clients ask for scopes nothing here offers.
+		s.log.InfoContext(r.Context(), "authorization: scopes not offered were dropped", "client_id", res.Client.ID,
+			"route", res.Route.Name, "dropped", strings.Join(res.IgnoredScopes, " "), "granted", strings.Join(res.Request.Scopes, " "))
+	}
 	sess := s.session(r)
 	addPending(sess, res.Request.ID)
 	if err := saveSession(w, r, sess); err != nil {

@@ -150,6 +150,14 @@ func TestTwoProcessesOneDatabase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	eachBinaryBackend(t, twoProcesses)
+}
+
+// eachBinaryBackend runs fn as a parallel subtest per database backend
+// (an SQLite file, and Postgres when LATCHKEY_TEST_POSTGRES is set, which
+// CI always sets) with a fresh installation for the real binary.
+func eachBinaryBackend(t *testing.T, fn func(t *testing.T, in *installation)) {
+	t.Helper()
 	bin, err := latchkeyBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +173,7 @@ func TestTwoProcessesOneDatabase(t *testing.T) {
 	for name, dsn := range backends {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			twoProcesses(t, &installation{t: t, bin: bin, dsn: dsn(t), secret: strings.Repeat("s", 40), data: t.TempDir()})
+			fn(t, &installation{t: t, bin: bin, dsn: dsn(t), secret: strings.Repeat("s", 40), data: t.TempDir()})
 		})
 	}
 }

@@ -157,7 +157,9 @@ func TestSecurityUnknownResource(t *testing.T) {
 	e.wantAuthorizeErrorRedirect(ap, "invalid_target")
 	ap.Del("resource") // two routes exist, so an absent resource is ambiguous (LX-2)
 	e.wantAuthorizeErrorRedirect(ap, "invalid_target")
-	ap = e.authParams(reg.ClientID, cb, "files", "notes:read")
+	// A scope another route offers is dropped, not refused (RFC 6749 §3.3;
+	// TestScopesGrantedAsRealClientsAsk); one that is not a scope-token is.
+	ap = e.authParams(reg.ClientID, cb, "files", "files:read bad\"scope")
 	e.wantAuthorizeErrorRedirect(ap, "invalid_scope")
 }
 

@@ -39,6 +39,7 @@ func New() *migrate.Migrations {
 		register20261126000005,
 		register20261126000006,
 		register20261126000007,
+		register20261207000001,
 	} {
 		if err := register(ms); err != nil {
 			panic(fmt.Sprintf("migrations: register: %v", err)) // a programmer error in this package

@@ -101,6 +101,15 @@ func testClientDeleteAndTouch(t *testing.T, s oauth.Store) {
 	must(t, "GetClient", err)
 	wantEqual(t, "LastUsedAt", got.LastUsedAt, &at)
 
+	// Ignored scopes are written alone and survive a metadata update.
+	must(t, "SetClientIgnoredScopes", s.SetClientIgnoredScopes(ctx, "c1", []string{"phone", "openid"}))
+	must(t, "UpdateClient", s.UpdateClient(ctx, got))
+	got, err = s.GetClient(ctx, "c1")
+	must(t, "GetClient", err)
+	wantEqual(t, "IgnoredScopes", got.IgnoredScopes, []string{"phone", "openid"})
+	wantEqual(t, "LastUsedAt after SetClientIgnoredScopes", got.LastUsedAt, &at)
+	wantErr(t, "SetClientIgnoredScopes unknown", s.SetClientIgnoredScopes(ctx, "nope", []string{"x"}), oauth.ErrNotFound)
+
 	must(t, "DeleteClient", s.DeleteClient(ctx, "c1"))
 	_, err = s.GetClient(ctx, "c1")
 	wantErr(t, "GetClient deleted", err, oauth.ErrNotFound)
