@@ -184,3 +184,38 @@ func TestCIMDCacheOneFetch(t *testing.T) {
 		t.Fatalf("an expired entry was not refetched (%d calls)", n)
 	}
 }
+
+// TestClientDocumentsPublishedShapes: documents shaped like the ones real
+// clients publish (../shared/fixtures/client-metadata, client_id rewritten)
+// keep only the grant and response types Latchkey serves; VS Code's
+// device-code grant and a connector's jwt-bearer grant are dropped, not
+// refused, and application_type is accepted.
+func TestClientDocumentsPublishedShapes(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"published-vscode", "published-chatgpt", "published-claude-connector", "published-claude-code"} {
+		body, err := os.ReadFile(filepath.Join("testdata", "cimd", "good", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ParseClientDocument(testDocURL, body, false)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := strings.Join(c.GrantTypes, " "); got != "authorization_code refresh_token" {
+			t.Errorf("%s: grant types %q, want only the served ones", name, got)
+		}
+		if got := strings.Join(c.ResponseTypes, " "); got != "code" {
+			t.Errorf("%s: response types %q", name, got)
+		}
+	}
+	for _, tt := range []struct{ name, body string }{
+		{"device code only", `{"client_id":"` + testDocURL + `","client_name":"X","redirect_uris":["https://app.example/cb"],"grant_types":["urn:ietf:params:oauth:grant-type:device_code"]}`},
+		{"token response type only", `{"client_id":"` + testDocURL + `","client_name":"X","redirect_uris":["https://app.example/cb"],"response_types":["token"]}`},
+		{"unknown application_type", `{"client_id":"` + testDocURL + `","client_name":"X","redirect_uris":["https://app.example/cb"],"application_type":"desktop"}`},
+	} {
+		if _, err := ParseClientDocument(testDocURL, []byte(tt.body), false); err == nil {
+			t.Errorf("%s: accepted, want refused (nothing usable remains)", tt.name)
+		}
+	}
+}

@@ -42,6 +42,9 @@ type ClientMetadata struct {
 	JWKS                    any      `json:"jwks,omitempty"`
 	SoftwareID              string   `json:"software_id,omitempty"`
 	SoftwareVersion         string   `json:"software_version,omitempty"`
+	// ApplicationType is read and checked but not stored yet, so a
+	// registration response leaves it out.
+	ApplicationType string `json:"application_type,omitempty"`
 }
 
 // RegistrationResponse is the RFC 7591 §3.2.1 response.
@@ -206,19 +209,27 @@ func checkGrantAndRedirects(md *ClientMetadata, strict bool) error {
 	if len(md.ResponseTypes) == 0 {
 		md.ResponseTypes = []string{"code"}
 	}
-	for _, g := range md.GrantTypes {
-		if g != GrantAuthorizationCode && g != GrantRefreshToken {
-			return InvalidClientMetadata(fmt.Sprintf("grant_type %q is not supported; use authorization_code and refresh_token.", Truncate(g, 50)))
-		}
-	}
-	for _, rt := range md.ResponseTypes {
-		if rt != "code" {
-			return InvalidClientMetadata(fmt.Sprintf("response_type %q is not supported; use code.", Truncate(rt, 50)))
-		}
-	}
-	// RFC 7591 §2.1: authorization_code goes with the code response type.
+	// A client may list grant and response types Latchkey does not serve
+	// (VS Code's document lists the device-code grant, hosted connectors
+	// jwt-bearer): keep what is served and drop the rest, which /token never
+	// honours (unsupported_grant_type). RFC 7591 §3.2.1 lets the server
+	// replace requested values; the response shows what is stored.
+	md.GrantTypes = keepOnly(md.GrantTypes, GrantAuthorizationCode, GrantRefreshToken)
+	md.ResponseTypes = keepOnly(md.ResponseTypes, "code")
+	// RFC 7591 §2.1: authorization_code goes with the code response type;
+	// without both nothing usable remains.
 	if !slices.Contains(md.GrantTypes, GrantAuthorizationCode) {
-		return InvalidClientMetadata("grant_types must include authorization_code.")
+		return InvalidClientMetadata("grant_types must include authorization_code, the only authorization grant this server offers.")
+	}
+	if !slices.Contains(md.ResponseTypes, "code") {
+		return InvalidClientMetadata("response_types must include code, the only response type this server offers.")
+	}
+	// application_type (OpenID Connect Registration §2) is accepted for
+	// native and web clients; its redirect rules come with MCP 2026-07-28.
+	switch md.ApplicationType {
+	case "", "native", "web":
+	default:
+		return InvalidClientMetadata("application_type must be native or web.")
 	}
 	if len(md.RedirectURIs) == 0 {
 		return InvalidRedirectURI("redirect_uris is required for the authorization_code grant.")
@@ -232,6 +243,18 @@ func checkGrantAndRedirects(md *ClientMetadata, strict bool) error {
 		}
 	}
 	return validateDisplayFields(md)
+}
+
+// keepOnly returns the distinct values of list that are among served, in
+// the order listed.
+func keepOnly(list []string, served ...string) []string {
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		if slices.Contains(served, v) && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // validateDisplayFields checks what the consent page and console show.
