@@ -7,7 +7,8 @@
 #   postgresql   PostgreSQL server binaries for scripts/pg-start.sh (apt; only when no
 #                /usr/lib/postgresql/*/bin/initdb exists, since reinstalling can upgrade packages)
 #   staticcheck  honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION into $(go env GOPATH)/bin
-#   npm          `npm ci` in tests/js, only when tests/js/package-lock.json exists
+#   npm          `npm ci` in tests/js (SDK clients, reference servers) and tests/clients (the client
+#                battery: mcp-remote, the MCP Inspector, Codex CLI, opencode), where a lockfile exists
 #
 # Set LATCHKEY_SKIP_DEPS=1 to skip everything (e.g. on a machine you manage yourself).
 set -euo pipefail
@@ -44,7 +45,7 @@ fi
 if wants postgresql && ! have_initdb; then
     apt_missing+=(postgresql)
 fi
-if wants npm && [[ -f tests/js/package-lock.json ]] && ! command -v npm >/dev/null 2>&1; then
+if wants npm && compgen -G "tests/*/package-lock.json" >/dev/null && ! command -v npm >/dev/null 2>&1; then
     apt_missing+=(npm)
 fi
 
@@ -99,17 +100,28 @@ if wants staticcheck; then
     esac
 fi
 
-# ---- npm (tests/js) -------------------------------------------------------------------------
-if wants npm && [[ -f tests/js/package-lock.json ]]; then
-    stamp=tests/js/node_modules/.latchkey-lock.sha256
-    sum=$(sha256sum tests/js/package-lock.json | cut -d' ' -f1)
-    if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]]; then
-        log "tests/js: node_modules up to date"
-    else
-        log "tests/js: npm ci"
+# ---- npm (tests/js, tests/clients) ----------------------------------------------------------
+if wants npm; then
+    for dir in tests/js tests/clients; do
+        [[ -f $dir/package-lock.json ]] || continue
+        stamp=$dir/node_modules/.latchkey-lock.sha256
+        sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+        if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]]; then
+            log "$dir: node_modules up to date"
+            continue
+        fi
         t0=$SECONDS
-        (cd tests/js && npm ci --no-audit --no-fund >&2)
+        if [[ $dir == tests/clients ]]; then
+            # The clients' per-platform binary packages for other systems are not all
+            # served here, so `npm ci` (which wants every optional package of the lock)
+            # refuses; `npm install` takes the locked versions and skips those.
+            log "$dir: npm install (locked versions)"
+            (cd "$dir" && npm install --no-audit --no-fund --no-save >&2)
+        else
+            log "$dir: npm ci"
+            (cd "$dir" && npm ci --no-audit --no-fund >&2)
+        fi
         echo "$sum" >"$stamp"
-        log "tests/js: npm ci done in $((SECONDS - t0))s"
-    fi
+        log "$dir: npm ci done in $((SECONDS - t0))s"
+    done
 fi

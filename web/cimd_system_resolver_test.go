@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -57,16 +56,13 @@ func TestMetadataDocumentsThroughSystemResolver(t *testing.T) {
 		env: []string{oauth.EnvInsecureLoopbackFetch + "=1", oauth.EnvFetchCAFile + "=" + d.CAFile}}
 	addr := freeAddr(t)
 	p := in.serve(addr, "http://"+addr, "--demo")
-	m := regexp.MustCompile(`demo user: demo / password: (\S+)`).FindStringSubmatch(p.logs.String())
-	if m == nil {
-		t.Fatalf("serve --demo printed no password:\n%s", p.logs.String())
-	}
+	password := demoPassword(t, p)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("latchkey serve output:\n%s", p.logs.String())
 		}
 	})
-	e := &env{t: t, issuer: p.base, user: &oauth.User{Username: "demo"}, password: m[1]}
+	e := &env{t: t, issuer: p.base, user: &oauth.User{Username: "demo"}, password: password}
 	tokenURL := e.issuer + "/token"
 
 	for _, c := range []struct {

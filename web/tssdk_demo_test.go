@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -29,11 +28,8 @@ func TestTypeScriptSDKAgainstServeDemo(t *testing.T) {
 	in := &installation{t: t, bin: bin, dsn: "sqlite:" + filepath.Join(t.TempDir(), "demo.db"), secret: strings.Repeat("d", 40), data: t.TempDir()}
 	addr := freeAddr(t)
 	p := in.serve(addr, "http://"+addr, "--demo")
-	m := regexp.MustCompile(`demo user: demo / password: (\S+)`).FindStringSubmatch(p.logs.String())
-	if m == nil {
-		t.Fatalf("serve --demo printed no password:\n%s", p.logs.String())
-	}
-	e := &env{t: t, issuer: p.base, user: &oauth.User{Username: "demo"}, password: m[1]}
+	password := demoPassword(t, p)
+	e := &env{t: t, issuer: p.base, user: &oauth.User{Username: "demo"}, password: password}
 	mcpURL := p.base + "/mcp/demo"
 
 	run := runNodeClient(t, ctx, node, jsDir, []string{mcpURL, "0"}, []string{"LATCHKEY_TS_ECHO_ARG=text"}, func(authorizeURL string) {
