@@ -48,7 +48,11 @@ func (g *Gateway) challenge(w http.ResponseWriter, status int, route, errCode, d
 		parts = append(parts, `scope="`+scope+`"`)
 	}
 	w.Header().Set("WWW-Authenticate", "Bearer "+strings.Join(parts, ", "))
-	writeJSON(w, status, map[string]string{"error": firstNonEmpty(errCode, "unauthorized"), "error_description": desc})
+	body := map[string]string{"error": firstNonEmpty(errCode, "unauthorized")}
+	if desc != "" {
+		body["error_description"] = desc // absent rather than empty (RFC 6749 §5.2: OPTIONAL)
+	}
+	writeJSON(w, status, body)
 }
 
 // rpcError writes a JSON-RPC error response. JSON-RPC 2.0 §5 requires the
