@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -42,6 +43,18 @@ func TestGatewayStepUpStrictJSON(t *testing.T) {
 		"compressed":             {`not really gzip`, map[string]string{"Content-Encoding": "gzip"}},
 		"not JSON":               {`{"jsonrpc":"2.0",`, nil},
 		"batch with a bad item":  {`[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_x","NAME":"y"}}]`, nil},
+		// A JavaScript upstream copying params with Object.assign reads the
+		// name from the prototype (issue 11's attack run).
+		"name through __proto__":      {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"delete_all"}}}`, nil},
+		"method through __proto__":    {`{"jsonrpc":"2.0","id":1,"__proto__":{"method":"tools/call"},"params":{"name":"delete_x"}}`, nil},
+		"constructor key":             {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read","constructor":{"name":"delete_x"}}}`, nil},
+		"prototype key":               {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read","prototype":{}}}`, nil},
+		"tools/call without a name":   {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{}}}`, nil},
+		"tools/call with a null name": {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":null}}`, nil},
+		"tools/call with a number":    {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}`, nil},
+		"tools/call params an array":  {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["delete_x"]}`, nil},
+		"tools/call without params":   {`{"jsonrpc":"2.0","id":1,"method":"tools/call"}`, nil},
+		"escaped proto key":           {`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"\u005f_proto__":{"name":"delete_all"}}}`, nil},
 	}
 	for name, b := range bypasses {
 		resp := e.rawGateway(http.MethodPost, "/mcp/vault", tok, b.body, b.hdr)
@@ -65,7 +78,10 @@ func TestGatewayStepUpStrictJSON(t *testing.T) {
 func TestGatewayPathAndUpgrade(t *testing.T) {
 	t.Parallel()
 	e, up, tok := echoEnv(t, dbtest.SQLite(t))
-	for _, p := range []string{"/mcp/echo/%2e%2e/%2e%2e/admin", "/mcp/echo/..%2f..%2fadmin", "/mcp/echo/a/%2E/b"} {
+	for _, p := range []string{"/mcp/echo/%2e%2e/%2e%2e/admin", "/mcp/echo/..%2f..%2fadmin", "/mcp/echo/a/%2E/b",
+		// issue 11's attack run: read differently by other stacks
+		"/mcp/echo/..%5C..%5Cadmin", "/mcp/echo/a/..;/admin", "/mcp/echo/%252e%252e/admin", "/mcp/echo/%252E%252E%252Fadmin",
+		"/mcp/echo/%c0%ae%c0%ae/admin", "/mcp/echo/a%3Bjsessionid=x", "/mcp/echo/a%00b", "/mcp/echo/%255c", "/mcp/echo/a%0d%0ab"} {
 		if resp := e.rawGateway(http.MethodPost, p, tok, `{}`, nil); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", p, resp.StatusCode)
 		}
@@ -140,5 +156,51 @@ func TestGatewaySessionBracketQuery(t *testing.T) {
 	}
 	if up.hits.Load() != 0 {
 		t.Fatal("a bracketed session reached the upstream")
+	}
+}
+
+// TestGatewayHeaderSpellings (issue 11's attack run): headers a CGI/WSGI
+// upstream merges with the gateway's own (case, "_" for "-") never reach
+// it from the client: the identity header, client-address and host
+// headers; the forwarded headers are the gateway's, naming the issuer's
+// host; a session header in another spelling is refused before the
+// upstream.
+func TestGatewayHeaderSpellings(t *testing.T) {
+	t.Parallel()
+	e, up, tok := echoEnv(t, dbtest.SQLite(t))
+	spoof := map[string]string{
+		"X-Latchkey_User": "usr_mallory", "x_latchkey_user": "usr_mallory", "X-Real-IP": "203.0.113.9", "X_Real_IP": "203.0.113.9",
+		"X-Forwarded-Host": "evil.example", "X_Forwarded_For": "203.0.113.9", "Forwarded": "for=203.0.113.9", "True-Client-IP": "203.0.113.9",
+		"X-Original-URL": "/admin", "Cookie_": "x", "Proxy-Authorization": "Basic eA==",
+	}
+	resp := e.rawGateway(http.MethodPost, "/mcp/echo", tok, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, spoof)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("request with spoofed headers: %d", resp.StatusCode)
+	}
+	got := up.last.Load().Header
+	for name, vs := range got {
+		k := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+		for _, v := range vs {
+			if strings.Contains(v, "mallory") || strings.Contains(v, "203.0.113.9") || strings.Contains(v, "evil.example") || v == "/admin" {
+				t.Errorf("upstream got the client's %s: %q", name, v)
+			}
+		}
+		if k == "x-latchkey-user" && name != "X-Latchkey-User" {
+			t.Errorf("upstream got a second spelling of the identity header: %s", name)
+		}
+	}
+	iss, _ := url.Parse(e.issuer)
+	if got.Get("X-Latchkey-User") != e.user.ID || got.Get("X-Forwarded-Host") != iss.Host || got.Get("X-Forwarded-Proto") != "http" {
+		t.Errorf("upstream identity/forwarded headers = %q %q %q, want %q %q http", got.Get("X-Latchkey-User"), got.Get("X-Forwarded-Host"), got.Get("X-Forwarded-Proto"), e.user.ID, iss.Host)
+	}
+	hits := up.hits.Load()
+	for _, name := range []string{"Mcp_Session_Id", "mcp_session_id", "MCP_SESSION-ID"} {
+		resp := e.rawGateway(http.MethodPost, "/mcp/echo", tok, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, map[string]string{name: "sess-of-bob"})
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("session header spelled %s: %d, want 400", name, resp.StatusCode)
+		}
+	}
+	if n := up.hits.Load(); n != hits {
+		t.Errorf("%d requests with a variant session header reached the upstream", n-hits)
 	}
 }

@@ -59,13 +59,16 @@ const (
 
 // Gateway serves /mcp/{route} and the protected resource metadata.
 type Gateway struct {
-	cfg      Config
-	keys     *oauth.KeySet
-	secrets  *oauth.Secrets
-	store    Store
-	log      *slog.Logger
-	clock    func() time.Time
-	origins  map[string]bool
+	cfg     Config
+	keys    *oauth.KeySet
+	secrets *oauth.Secrets
+	store   Store
+	log     *slog.Logger
+	clock   func() time.Time
+	origins map[string]bool
+	// public is the issuer's scheme and host: what the upstream is told
+	// the client reached (X-Forwarded-Proto/-Host), never the Host header.
+	public   *url.URL
 	tokens   *tokenCache
 	sessions *sessionBinder
 
@@ -108,6 +111,7 @@ func New(cfg Config, keys *oauth.KeySet, secrets *oauth.Secrets, store Store, lo
 	g := &Gateway{
 		cfg: cfg, keys: keys, secrets: secrets, store: store, log: log, clock: clock,
 		origins:  map[string]bool{strings.ToLower(iss.Scheme + "://" + iss.Host): true},
+		public:   &url.URL{Scheme: iss.Scheme, Host: iss.Host},
 		tokens:   newTokenCache(cfg.TokenCacheSize),
 		sessions: newSessionBinder(100000),
 		routes:   map[string]*routeEntry{},

@@ -64,10 +64,18 @@ func (g *Gateway) newUpstreamProxy(r *oauth.Route) (*upstreamProxy, error) {
 		}
 		credName, credValue = r.UpstreamHeaderName, string(v)
 	}
+	credKey := ""
+	if credName != "" {
+		credKey = headerKey(credName)
+	}
 	p := &upstreamProxy{target: target}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			rewrite(pr, target)
+			rewrite(pr, target, credKey)
+			// The host and scheme the client used are the issuer's, as
+			// configured; the client's Host header is not repeated upstream.
+			pr.Out.Header.Set("X-Forwarded-Host", g.public.Host)
+			pr.Out.Header.Set("X-Forwarded-Proto", g.public.Scheme)
 			if credName != "" {
 				pr.Out.Header.Set(credName, credValue)
 			}
@@ -83,7 +91,7 @@ func (g *Gateway) newUpstreamProxy(r *oauth.Route) (*upstreamProxy, error) {
 
 // rewrite maps /mcp/{route}[/rest] onto the upstream URL. Each header change
 // has its reason:
-func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
+func rewrite(pr *httputil.ProxyRequest, target *url.URL, credKey string) {
 	info, _ := pr.In.Context().Value(proxyInfoKey{}).(proxyInfo)
 	out := pr.Out
 	out.URL.Scheme, out.URL.Host = target.Scheme, target.Host
@@ -104,13 +112,13 @@ func rewrite(pr *httputil.ProxyRequest, target *url.URL) {
 	}
 	out.Host = target.Host
 	h := out.Header
-	h.Del("Authorization") // PX-7: the client's token never reaches the upstream
-	h.Del("Cookie")        // Latchkey's session cookie is not the upstream's business
-	h.Del("Origin")        // validated here (TR-2); the upstream sees the gateway as its client
-	h.Del("Referer")
-	// The authenticated user, for upstreams that want it; a client-sent value
-	// is replaced so it cannot be spoofed.
-	h.Del(UserHeader)
+	// In every spelling a CGI/WSGI upstream would merge (case, "_" for "-"):
+	// the client's token (PX-7), Latchkey's session cookie, Origin
+	// (validated here, TR-2) and Referer, the identity header, any header
+	// naming a client address or host (set below by the gateway alone), and
+	// the route's own credential header, which only the gateway sets.
+	stripClientHeaders(h, credKey)
+	// The authenticated user, for upstreams that want it.
 	h.Set(UserHeader, info.user)
 	// Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-Id, Accept and
 	// Content-Type pass unchanged: the upstream needs them (TR-9..TR-11).

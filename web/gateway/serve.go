@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/oauth"
 )
@@ -30,9 +31,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rpcError(w, http.StatusBadRequest, id, -32600, "Protocol upgrades are not supported.")
 		return
 	}
-	// A path below the route must stay below the upstream's path: no dot
-	// segments, however encoded (the mux matched the escaped form).
-	if p := r.PathValue("rest"); p != "" && hasDotSegment(p) {
+	// A path below the route must stay below the upstream's path, however
+	// a server on another stack decodes it (the mux matched the escaped form).
+	if p := r.PathValue("rest"); p != "" && !safeSubpath(r.URL.EscapedPath()) {
 		rpcError(w, http.StatusBadRequest, id, -32600, "The path is not valid.")
 		return
 	}
@@ -61,7 +62,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// a session parameter spelled in another case, or several session
 	// headers could carry a session past the ownership check below.
 	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil || ambiguousSession(q, r.Header.Values("Mcp-Session-Id")) {
+	if err != nil || ambiguousSession(q, r.Header.Values("Mcp-Session-Id")) || sessionHeaderVariant(r.Header) {
 		rpcError(w, http.StatusBadRequest, id, -32600, "The request's query string or session header is malformed.")
 		return
 	}
@@ -139,14 +140,37 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.proxy.rp.ServeHTTP(w, r.WithContext(withProxyInfo(ctx, proxyInfo{route: name, user: claims.Subject, rest: rest, base: e.proxy.target.Path, rpcID: id})))
 }
 
-// hasDotSegment reports a "." or ".." segment in a decoded path.
-func hasDotSegment(p string) bool {
-	for _, seg := range strings.Split(p, "/") {
-		if seg == "." || seg == ".." {
-			return true
+// safeSubpath reports whether an escaped request path is one every
+// upstream reads the same way: decoded once and twice (servers that decode
+// again see %252e%252e as ..), no segment is a dot segment, and none holds
+// a backslash (IIS and Windows paths), a ';' (path parameters: Tomcat's
+// ..;/), a control character or invalid UTF-8 (overlong dots such as
+// %c0%ae).
+func safeSubpath(escaped string) bool {
+	once, err := url.PathUnescape(escaped)
+	if err != nil {
+		return false
+	}
+	twice, err := url.PathUnescape(once)
+	if err != nil {
+		twice = once // a lone % after one decoding is data, not an escape
+	}
+	for _, p := range []string{once, twice} {
+		if !utf8.ValidString(p) || strings.ContainsAny(p, "\\;") {
+			return false
+		}
+		for _, r := range p {
+			if r < 0x20 || r == 0x7f {
+				return false
+			}
+		}
+		for _, seg := range strings.Split(p, "/") {
+			if seg == "." || seg == ".." {
+				return false
+			}
 		}
 	}
-	return false
+	return true
 }
 
 // allowed applies the route's policy to the token's user.

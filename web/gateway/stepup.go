@@ -116,14 +116,23 @@ func parseCalls(body []byte) ([]rpcCall, error) {
 				}
 			}
 		}
+		// Fail closed: a tools/call whose tool the gateway cannot name is
+		// an invalid request (JSON-RPC 2.0 §4.2), not a call without a tool.
+		// An upstream might find a name where the gateway saw none.
+		if c.Method == "tools/call" && c.Tool == "" {
+			return nil, errors.New("tools/call without a string params.name")
+		}
 		calls = append(calls, c)
 	}
 	return calls, nil
 }
 
-// strictObject decodes a JSON object, refusing duplicate keys and keys
-// that equal one of watched only when case is ignored (Go's decoder would
-// match them; the SDKs would not).
+// strictObject decodes a JSON object, refusing duplicate keys, keys that
+// equal one of watched only when case is ignored (Go's decoder would match
+// them; the SDKs would not), and the keys through which a JavaScript
+// upstream that copies the object (Object.assign, spread into a class)
+// reads inherited values the gateway never saw: {"params":{"__proto__":
+// {"name":"delete_all"}}} has no own name for Go but a name for such code.
 func strictObject(raw json.RawMessage, watched ...string) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -138,6 +147,10 @@ func strictObject(raw json.RawMessage, watched ...string) (map[string]json.RawMe
 		k, _ := t.(string)
 		if _, dup := out[k]; dup {
 			return nil, errors.New("duplicate key")
+		}
+		switch k {
+		case "__proto__", "constructor", "prototype":
+			return nil, errors.New("prototype key")
 		}
 		for _, w := range watched {
 			if k != w && strings.EqualFold(k, w) {
