@@ -114,6 +114,17 @@ func (p *Provider) checkAuthorizeParams(ctx context.Context, params url.Values, 
 		req.State = ""
 		return InvalidRequest("The state parameter is too long.")
 	}
+	// Parameters that would change what the request means are refused, not
+	// ignored: a client relying on them must learn they had no effect.
+	switch {
+	case params.Has("request"):
+		return RequestNotSupported("Request objects (the request parameter) are not supported; send the parameters directly.")
+	case params.Has("request_uri"):
+		return RequestURINotSupported("request_uri (pushed or referenced request objects) is not supported.")
+	}
+	if rm := params.Get("response_mode"); rm != "" && rm != "query" {
+		return InvalidRequest("response_mode must be query, the only response mode this server offers.")
+	}
 	if rt := params.Get("response_type"); rt != "code" {
 		if rt == "" {
 			return InvalidRequest("The request has no response_type; use code.")

@@ -22,6 +22,9 @@ const (
 	CodeConsentRequired         = "consent_required"
 	CodeInvalidRedirectURI      = "invalid_redirect_uri"
 	CodeInvalidClientMetadata   = "invalid_client_metadata"
+	// OpenID Connect Core §3.1.2.6: request objects are not supported.
+	CodeRequestNotSupported    = "request_not_supported"
+	CodeRequestURINotSupported = "request_uri_not_supported"
 )
 
 // Error is a protocol error. Description is safe to show to the client; the
@@ -94,7 +97,17 @@ func UnsupportedGrantType(desc string) *Error {
 	return newErr(CodeUnsupportedGrantType, http.StatusBadRequest, desc)
 }
 
-// UnsupportedResponseType is a response_type other than "code".
+// RequestNotSupported refuses a request object (the request parameter).
+func RequestNotSupported(desc string) *Error {
+	return newErr(CodeRequestNotSupported, http.StatusBadRequest, desc)
+}
+
+// RequestURINotSupported refuses a request_uri (RFC 9101, RFC 9126).
+func RequestURINotSupported(desc string) *Error {
+	return newErr(CodeRequestURINotSupported, http.StatusBadRequest, desc)
+}
+
+// UnsupportedResponseType is a response_type other than code.
 func UnsupportedResponseType(desc string) *Error {
 	return newErr(CodeUnsupportedResponseType, http.StatusBadRequest, desc)
 }

@@ -85,17 +85,45 @@ func MatchRedirectURI(registered []string, requested string) bool {
 	if err != nil || !isLoopbackRedirect(req) || req.User != nil || req.Fragment != "" {
 		return false
 	}
+	// Byte-for-byte but for the port (RFC 8252 §7.3): no case folding of
+	// the scheme, and a trailing "?" is not the same URI.
+	want, ok := withoutLoopbackPort(requested)
+	if !ok {
+		return false
+	}
 	for _, r := range registered {
 		reg, err := url.Parse(r)
 		if err != nil || !isLoopbackRedirect(reg) {
 			continue
 		}
-		if reg.Scheme == req.Scheme && reg.Hostname() == req.Hostname() &&
-			reg.EscapedPath() == req.EscapedPath() && reg.RawQuery == req.RawQuery {
+		if got, ok := withoutLoopbackPort(r); ok && got == want {
 			return true
 		}
 	}
 	return false
+}
+
+// withoutLoopbackPort returns an http:// URI with the port (if any) cut
+// from its authority, leaving every other byte as written.
+func withoutLoopbackPort(raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "http://")
+	if !ok {
+		return "", false
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority := rest[:end]
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && !strings.HasSuffix(authority, "]") {
+		for _, c := range authority[i+1:] {
+			if c < '0' || c > '9' {
+				return "", false
+			}
+		}
+		authority = authority[:i]
+	}
+	return "http://" + authority + rest[end:], true
 }
 
 // LoopbackOnly reports whether every URI redirects to the user's own device,

@@ -77,6 +77,15 @@ func TestMatchRedirectURI(t *testing.T) {
 		{"loopback scheme changes", []string{"http://127.0.0.1/cb"}, "https://127.0.0.1:5000/cb", false},
 		{"custom scheme exact", []string{"cursor://anysphere.cursor-retrieval/oauth/callback"}, "cursor://anysphere.cursor-retrieval/oauth/callback", true},
 		{"open redirect attempt", []string{"https://app.example/cb"}, "https://evil.example/cb", false},
+		// issue 11's attack run: exact match but for the port
+		{"loopback trailing question mark", []string{"http://127.0.0.1/cb"}, "http://127.0.0.1:5000/cb?", false},
+		{"loopback upper-case scheme", []string{"http://127.0.0.1/cb"}, "HTTP://127.0.0.1:5000/cb", false},
+		{"loopback upper-case host", []string{"http://localhost/cb"}, "http://LOCALHOST:5000/cb", false},
+		{"loopback escaped path", []string{"http://127.0.0.1/cb"}, "http://127.0.0.1:5000/%63b", false},
+		{"loopback empty port", []string{"http://127.0.0.1/cb"}, "http://127.0.0.1:/cb", true},
+		{"loopback v6 any port", []string{"http://[::1]/cb"}, "http://[::1]:8080/cb", true},
+		{"loopback v6 portless", []string{"http://[::1]:9/cb"}, "http://[::1]/cb", true},
+		{"loopback query kept", []string{"http://127.0.0.1/cb?a=1"}, "http://127.0.0.1:5000/cb?a=1", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

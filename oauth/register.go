@@ -279,13 +279,24 @@ func validateDisplayFields(md *ClientMetadata) error {
 	return nil
 }
 
-// CleanText reports whether s is valid UTF-8, at most max runes, without control characters.
+// CleanText reports whether s is valid UTF-8, at most max runes, without
+// control characters, and without the invisible characters that let a
+// client name spoof a page: bidirectional overrides and isolates (U+202A–
+// U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) that reorder what follows
+// ("Trusted App\u202e" …), and zero-width characters (U+200B–U+200D,
+// U+2060, U+FEFF, U+180E, U+00AD soft hyphen) that make two names look
+// the same.
 func CleanText(s string, max int) bool {
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return false
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return false
+		case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff, r == 0x180e, r == 0xad:
 			return false
 		}
 	}

@@ -71,6 +71,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.challenge(w, http.StatusBadRequest, name, "invalid_request", "Send the access token in the Authorization header.", scope)
 		return
 	}
+	// Two Authorization headers: which one counts depends on the server
+	// reading them (RFC 6750 §2.1 allows one credential).
+	if len(r.Header.Values("Authorization")) > 1 {
+		g.challenge(w, http.StatusBadRequest, name, "invalid_request", "Send exactly one Authorization header.", scope)
+		return
+	}
 	raw, ok := bearer(r)
 	if !ok {
 		g.challenge(w, http.StatusUnauthorized, name, "", "", scope)

@@ -1,0 +1,74 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/latchkey/latchkey/db/dbtest"
+)
+
+// Regression tests for the smaller findings of issue 11's attack run.
+
+// TestAuthorizeRefusesRequestObjects: request, request_uri and a
+// response_mode other than query change what a request means; they are
+// refused with the spec's codes, never ignored.
+func TestAuthorizeRefusesRequestObjects(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	reg := e.registerPublic(cb)
+	for param, code := range map[string]string{"request": "request_not_supported", "request_uri": "request_uri_not_supported", "response_mode": "invalid_request"} {
+		ap := e.authParams(reg.ClientID, cb, "notes", "")
+		ap.Set(param, map[string]string{"request": "eyJhbGciOiJub25lIn0.e30.", "request_uri": "urn:ietf:params:oauth:request_uri:x", "response_mode": "fragment"}[param])
+		e.wantAuthorizeErrorRedirect(ap, code)
+	}
+	ap := e.authParams(reg.ClientID, cb, "notes", "")
+	ap.Set("response_mode", "query")
+	if q := e.signInAndConsent(e.browser(), ap).Query(); q.Get("code") == "" {
+		t.Errorf("response_mode=query refused: %v", q)
+	}
+}
+
+// TestGatewayTwoAuthorizationHeaders: the first valid, the second not (or
+// the reverse): which one counts depends on the reader, so 400.
+func TestGatewayTwoAuthorizationHeaders(t *testing.T) {
+	t.Parallel()
+	e, up, tok := echoEnv(t, dbtest.SQLite(t))
+	req, _ := http.NewRequest(http.MethodPost, e.resource("echo"), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header["Authorization"] = []string{"Bearer " + tok, "Bearer forged"}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_request"`) {
+		t.Errorf("two Authorization headers: %d %q, want 400 invalid_request", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	if n := up.hits.Load(); n != 0 {
+		t.Errorf("the upstream saw %d requests", n)
+	}
+}
+
+// TestClientNamesCannotSpoofThePage: bidi overrides and zero-width
+// characters in any client-supplied text a page shows are refused at
+// registration.
+func TestClientNamesCannotSpoofThePage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	for _, name := range []string{"Trusted\u202eppA", "Goo\u200bgle", "A\u2066B\u2069", "Pay\u00adPal", "x\ufeff", "r\u200fl"} {
+		resp, body := e.register(map[string]any{"client_name": name, "redirect_uris": []string{cb}, "token_endpoint_auth_method": "none"})
+		if resp.StatusCode != http.StatusBadRequest || body["error"] != "invalid_client_metadata" {
+			t.Errorf("client_name %+q: %d %v, want invalid_client_metadata", name, resp.StatusCode, body)
+		}
+	}
+	resp, body := e.register(map[string]any{"client_name": "Café Ωmega 日本", "redirect_uris": []string{cb}, "token_endpoint_auth_method": "none",
+		"contacts": []string{"ops\u202e@example.com"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("bidi override in contacts: %d %v", resp.StatusCode, body)
+	}
+	if resp, body := e.register(map[string]any{"client_name": "Café Ωmega 日本", "redirect_uris": []string{cb}, "token_endpoint_auth_method": "none"}); resp.StatusCode != http.StatusCreated {
+		t.Errorf("a plain non-ASCII name refused: %d %v", resp.StatusCode, body)
+	}
+}
