@@ -67,16 +67,17 @@ func newMCPServer(log *slog.Logger) *mcp.Server {
 // DELETE or resumption.)
 // The SDK's DNS-rebinding protection stays on: on a loopback listener it
 // rejects a non-loopback Host header, so a proxy must send the upstream's
-// own host.
+// own host. A resumption of a stream that has ended with nothing left to
+// replay is answered 204 (see [endFinishedResumptions]).
 func newHandler(s *mcp.Server, log *slog.Logger) http.Handler {
-	return mcp.NewStreamableHTTPHandler(
+	return endFinishedResumptions(mcp.NewStreamableHTTPHandler(
 		func(*http.Request) *mcp.Server { return s },
 		&mcp.StreamableHTTPOptions{
 			EventStore:     mcp.NewMemoryEventStore(nil),
 			SessionTimeout: sessionIdleTimeout,
 			Logger:         log,
 		},
-	)
+	))
 }
 
 // orDiscard returns log, or a logger that drops everything when log is nil.
