@@ -8,10 +8,31 @@ import (
 
 // Redirect URI policy (LX-3; OAuth 2.1 §2.3.1 and §7.12; RFC 8252 §7; AS-20, AS-21).
 
-// deniedSchemes are never acceptable redirect targets, whatever their case.
-var deniedSchemes = map[string]bool{
-	"javascript": true, "data": true, "file": true, "vbscript": true,
-	"about": true, "blob": true, "filesystem": true, "ftp": true, "ws": true, "wss": true,
+// deniedScheme reports schemes that are never acceptable redirect targets,
+// whatever their case: browser pseudo-schemes, schemes that run or show
+// local content, and operating-system protocol handlers that a redirect
+// would launch (ms-msdt: "Follina", search-ms:, ms-officecmd:).
+func deniedScheme(s string) bool {
+	switch s {
+	case "javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "ftp", "ws", "wss",
+		"view-source", "jar", "mhtml", "mk", "its", "ms-its", "res", "shell", "intent", "content", "resource",
+		"chrome", "chrome-extension", "edge", "moz-extension", "opera", "brave", "search", "search-ms",
+		"x-apple.systempreferences", "x-apple-helpbasic", "help", "telnet", "ssh", "smb", "nfs", "afp",
+		"mailto", "tel", "sms", "callto", "facetime", "steam", "itms-services":
+		return true
+	}
+	return strings.HasPrefix(s, "ms-") || strings.HasPrefix(s, "vnd.ms-")
+}
+
+// nativeSchemeWithoutDot reports the private-use schemes of MCP clients
+// that predate RFC 8252 §7.1's reverse-domain rule and are accepted
+// although they have no dot (Cursor registers cursor://…).
+func nativeSchemeWithoutDot(s string) bool {
+	switch s {
+	case "cursor", "vscode", "vscode-insiders", "windsurf", "zed":
+		return true
+	}
+	return false
 }
 
 // CheckRedirectURI validates one redirect URI at registration time. strict
@@ -41,7 +62,7 @@ func CheckRedirectURI(raw string, strict bool) *Error {
 	if u.User != nil {
 		return bad("must not contain userinfo")
 	}
-	if deniedSchemes[scheme] {
+	if deniedScheme(scheme) {
 		return bad("uses a forbidden scheme")
 	}
 	switch scheme {
@@ -61,6 +82,11 @@ func CheckRedirectURI(raw string, strict bool) *Error {
 		}
 		if u.Opaque == "" && u.Host == "" && u.Path == "" {
 			return bad("has nothing after the scheme")
+		}
+		// RFC 8252 §7.1: a reverse domain name the app controls
+		// (com.example.app:/cb), so it cannot be an OS or browser handler.
+		if !strings.Contains(scheme, ".") && !nativeSchemeWithoutDot(scheme) {
+			return bad("uses a private-use scheme that is not a reverse domain name (RFC 8252 §7.1), such as com.example.app")
 		}
 	}
 	return nil

@@ -34,6 +34,19 @@ func TestRedirectURIsAsRealClientsRegisterThem(t *testing.T) {
 		{"http on a name that looks loopback", []string{"http://localhost.evil.com/cb"}, false, false},
 		{"relative", []string{"/callback"}, false, false},
 		{"one bad among good", []string{"https://ok.example/cb", "http://evil.example/cb"}, false, false},
+		// issue 11's attack run: OS protocol handlers and pseudo-schemes
+		{"ms-msdt (Follina)", []string{"ms-msdt:/id PCWDiagnostic /skip force"}, false, false},
+		{"ms-msdt no space", []string{"ms-msdt:/id"}, false, false},
+		{"search-ms", []string{"search-ms:query=x&crumb=location:\\\\evil\\share"}, false, false},
+		{"ms-officecmd", []string{"ms-officecmd:{}"}, false, false},
+		{"MS-SETTINGS upper case", []string{"MS-SETTINGS:privacy"}, false, false},
+		{"view-source", []string{"view-source:https://example.com/"}, false, false},
+		{"jar", []string{"jar:https://example.com/a.jar!/x"}, false, false},
+		{"vnd.ms- handler with a dot", []string{"vnd.ms-excel:ofe|u|https://evil/x"}, false, false},
+		{"dotless private-use scheme", []string{"myapp://callback"}, false, false},
+		{"dotless scheme, opaque", []string{"evil:callback"}, false, false},
+		{"VS Code scheme", []string{"vscode://vscode.github-authentication/did-authenticate"}, false, true},
+		{"reverse-domain with host", []string{"com.example.app://oauth/cb"}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
