@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"slices"
 	"log/slog"
 	"time"
 )
@@ -101,6 +102,15 @@ type Route struct {
 	UpstreamHeaderName   string
 	UpstreamHeaderSealed []byte
 	CreatedAt            time.Time
+}
+
+// Allows applies the route's policy (who may use it) to a user: the gateway
+// checks it on every request, the consent flow before it issues a code.
+func (r *Route) Allows(u *User) bool {
+	if r.AdminOnly && !u.Admin {
+		return false
+	}
+	return len(r.AllowedUsers) == 0 || slices.Contains(r.AllowedUsers, u.Username) || (r.AdminOnly && u.Admin)
 }
 
 // StepUpRule says that calling Method (and, for tools/call, a tool whose name

@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/latchkey/latchkey/db/dbtest"
+	"github.com/latchkey/latchkey/oauth"
 )
 
 // Regression tests for the smaller findings of issue 11's attack run.
@@ -70,5 +72,65 @@ func TestClientNamesCannotSpoofThePage(t *testing.T) {
 	}
 	if resp, body := e.register(map[string]any{"client_name": "Café Ωmega 日本", "redirect_uris": []string{cb}, "token_endpoint_auth_method": "none"}); resp.StatusCode != http.StatusCreated {
 		t.Errorf("a plain non-ASCII name refused: %d %v", resp.StatusCode, body)
+	}
+}
+
+// TestAuthorizeErrorsAreNoOpenRedirector (RFC 9700 §4.11.2): an error in
+// an authorization request of a dynamically registered client that never
+// completed a flow is a page, not a redirect to its (anybody's) https URI;
+// loopback URIs and clients that have completed a flow keep the redirect.
+func TestAuthorizeErrorsAreNoOpenRedirector(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	const evil = "https://evil.example/landing"
+	reg := e.registerClient(map[string]any{"client_name": "Bouncer", "redirect_uris": []string{evil}, "token_endpoint_auth_method": "none"})
+	ap := e.authParams(reg.ClientID, evil, "notes", "")
+	ap.Del("code_challenge")
+	resp := e.get(e.browser(), "/authorize?"+ap.Encode())
+	page := body(t, resp)
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(page, "code_challenge") {
+		t.Fatalf("never-used DCR client, https redirect: %d Location=%q; want the error page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Loopback: redirected as before (only the user's own machine).
+	loop := e.registerPublic(cb)
+	lp := e.authParams(loop.ClientID, cb, "notes", "")
+	lp.Del("code_challenge")
+	e.wantAuthorizeErrorRedirect(lp, "invalid_request")
+	// After a completed flow the client is no longer anybody's.
+	ap = e.authParams(reg.ClientID, evil, "notes", "")
+	code := e.signInAndConsent(e.browser(), ap).Query().Get("code")
+	if r, tok := e.exchange(reg.ClientID, code, evil, ap.verifier); r.StatusCode != http.StatusOK {
+		t.Fatalf("exchange: %d %v", r.StatusCode, tok)
+	}
+	ap = e.authParams(reg.ClientID, evil, "notes", "")
+	ap.Del("code_challenge")
+	e.wantAuthorizeErrorRedirect(ap, "invalid_request")
+}
+
+// TestAuthorizeRefusesUsersTheRoutePolicyDenies: a user whom a route's
+// policy does not let use it gets a readable 403 page at consent, and no
+// code, whether or not consent was remembered.
+func TestAuthorizeRefusesUsersTheRoutePolicyDenies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	e.createRoute(&oauth.Route{Name: "carols", Upstream: "http://127.0.0.1:9/mcp", Scopes: []string{"c:read"}, AllowedUsers: []string{"carol"}})
+	e.createRoute(&oauth.Route{Name: "admins", Upstream: "http://127.0.0.1:9/mcp", Scopes: []string{"a:read"}, AdminOnly: true})
+	reg := e.registerPublic(cb)
+	for _, route := range []string{"carols", "admins"} {
+		c := e.browser()
+		ap := e.authParams(reg.ClientID, cb, route, "")
+		resp := e.get(c, "/authorize?"+ap.Encode())
+		wantStatus(t, resp, http.StatusFound)
+		resp = e.get(c, location(t, resp).String())
+		login := location(t, resp)
+		page := body(t, e.get(c, login.String()))
+		resp = e.postForm(c, "/login", url.Values{"username": {e.user.Username}, "password": {e.password},
+			"csrf_token": {match(t, csrfRe, page)}, "next": {login.Query().Get("next")}})
+		wantStatus(t, resp, http.StatusSeeOther)
+		resp = e.get(c, location(t, resp).String())
+		page = body(t, resp)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "Ask an administrator") || strings.Contains(page, `value="approve"`) {
+			t.Errorf("%s: %d, want the 403 policy page without a consent form", route, resp.StatusCode)
+		}
 	}
 }

@@ -31,7 +31,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	res, err := s.provider.ParseAuthorize(oauth.WithRequestIP(r.Context(), oauth.ClientIP(r)), params)
 	if err != nil {
 		e := oauth.AsError(err)
-		if e.NoRedirect || res == nil {
+		if e.NoRedirect || res == nil || !trustedForErrorRedirect(res) {
 			s.renderError(w, r, e)
 			return
 		}
@@ -52,6 +52,19 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, consentURL(res.Request.ID), redirectStatus(r))
+}
+
+// trustedForErrorRedirect reports whether an authorization error may go
+// back to the redirect URI without any user interaction. RFC 9700 §4.11.2:
+// redirect automatically only to URIs the server trusts. A dynamically
+// registered client that never completed a flow is anybody's: its https
+// redirect URI would make Latchkey an open redirector, so the error is
+// shown as a page instead. Loopback URIs lead to the user's own machine,
+// and operators' clients, metadata-document clients (behind the trust
+// policy) and clients a user has already authorized keep their redirects.
+func trustedForErrorRedirect(res *oauth.AuthorizeResult) bool {
+	c := res.Client
+	return c.Source != oauth.SourceDCR || c.LastUsedAt != nil || oauth.LoopbackOnly([]string{res.Request.RedirectURI})
 }
 
 // redirectStatus is 303 after a POST (RFC 9700 §4.12) and 302 after a GET.

@@ -52,6 +52,10 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?"+url.Values{"next": {consentURL(req.ID)}}.Encode(), http.StatusFound)
 		return
 	}
+	if err := s.checkRoutePolicy(r, req, user); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	covered, prev, err := s.provider.ConsentCovers(ctx, req, user.ID)
 	if err != nil {
 		s.renderError(w, r, oauth.ServerError(err))
@@ -157,8 +161,31 @@ func (s *Server) decideConsent(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// approve issues the code and sends the browser back to the client.
+// checkRoutePolicy refuses, with a readable page, a user whom the route's
+// policy does not let use it: no consent, no code, no token that the
+// gateway would refuse anyway.
+func (s *Server) checkRoutePolicy(r *http.Request, req *oauth.AuthRequest, user *oauth.User) error {
+	route, err := s.store.GetRoute(r.Context(), req.Route)
+	if errors.Is(err, oauth.ErrNotFound) {
+		return pageError(http.StatusBadRequest, "The MCP server this request is for no longer exists.")
+	}
+	if err != nil {
+		return oauth.ServerError(err)
+	}
+	if !route.Allows(user) {
+		s.log.InfoContext(r.Context(), "authorization: route policy denies the user", "route", route.Name, "user_id", user.ID, "client_id", req.ClientID)
+		return pageError(http.StatusForbidden, "Your account may not use this MCP server. Ask an administrator for access.")
+	}
+	return nil
+}
+
+// approve issues the code and sends the browser back to the client, after
+// checking the route's policy once more (the consent POST comes later).
 func (s *Server) approve(w http.ResponseWriter, r *http.Request, sess *sessions.Session, req *oauth.AuthRequest, user *oauth.User, status int) {
+	if err := s.checkRoutePolicy(r, req, user); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	to, err := s.provider.Approve(r.Context(), req, user.ID)
 	if err != nil {
 		s.renderError(w, r, err)

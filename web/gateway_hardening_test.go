@@ -204,3 +204,32 @@ func TestGatewayHeaderSpellings(t *testing.T) {
 		t.Errorf("%d requests with a variant session header reached the upstream", n-hits)
 	}
 }
+
+// TestGatewayHostBinding: the gateway answers for the issuer's host only
+// (DNS rebinding; upstreams keyed by Host). Case and default ports:
+// TestOwnHost in web/gateway.
+func TestGatewayHostBinding(t *testing.T) {
+	t.Parallel()
+	e, up, tok := echoEnv(t, dbtest.SQLite(t))
+	iss, _ := url.Parse(e.issuer)
+	for host, want := range map[string]int{iss.Host: 200, "evil.example": 421, "localhost:" + iss.Port(): 421, "": 421} {
+		req, _ := http.NewRequest(http.MethodPost, e.resource("echo"), strings.NewReader(`{"jsonrpc":"2.0","id":3,"method":"ping"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Host = host
+		if host == "" {
+			req.Host = " "
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := body(t, resp)
+		if resp.StatusCode != want && !(host == "" && resp.StatusCode == 400) {
+			t.Errorf("Host %q: %d %s, want %d", host, resp.StatusCode, b, want)
+		}
+	}
+	if n := up.hits.Load(); n != 1 {
+		t.Errorf("upstream hits = %d, want only the request for the issuer's host", n)
+	}
+}

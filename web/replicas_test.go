@@ -201,6 +201,7 @@ func twoProcesses(t *testing.T, in *installation) {
 		req, _ := http.NewRequest(http.MethodPost, p.base+"/mcp/echo", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
+		req.Host = addrA // a load balancer passes the issuer's host to every replica
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

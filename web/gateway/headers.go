@@ -52,3 +52,17 @@ func sessionHeaderVariant(h http.Header) bool {
 	}
 	return false
 }
+
+// ownHost reports whether a request's Host names the issuer's host, with
+// the scheme's default port written or not, in any case.
+func (g *Gateway) ownHost(host string) bool {
+	want := g.public.Host
+	if strings.EqualFold(host, want) {
+		return true
+	}
+	def := ":443"
+	if g.public.Scheme == "http" {
+		def = ":80"
+	}
+	return strings.EqualFold(strings.TrimSuffix(host, def), strings.TrimSuffix(want, def))
+}

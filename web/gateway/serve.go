@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -25,6 +24,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.setCORS(w, r)
+	// The gateway answers for the issuer's host only (DNS rebinding, and
+	// upstreams or caches keyed by Host): RFC 9110 §15.5.20.
+	if !g.ownHost(r.Host) {
+		rpcError(w, http.StatusMisdirectedRequest, id, -32600, "This server does not serve that host name.")
+		return
+	}
 	// MCP needs no protocol upgrade; a tunnel would carry messages past
 	// every check below (step-up, sessions, revocation).
 	if r.Header.Get("Upgrade") != "" {
@@ -94,7 +99,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Policy: who may use this route. A readable 403, not a token error (RS-11).
-	if !allowed(e.route, user) {
+	if !e.route.Allows(user) {
 		g.log.InfoContext(ctx, "gateway: policy denied", slog.String("route", name), slog.String("user_id", claims.Subject))
 		g.challenge(w, http.StatusForbidden, name, "", "Your account may not use this MCP server. Ask an administrator for access.", "")
 		return
@@ -177,14 +182,6 @@ func safeSubpath(escaped string) bool {
 		}
 	}
 	return true
-}
-
-// allowed applies the route's policy to the token's user.
-func allowed(rt *oauth.Route, u *oauth.User) bool {
-	if rt.AdminOnly && !u.Admin {
-		return false
-	}
-	return len(rt.AllowedUsers) == 0 || slices.Contains(rt.AllowedUsers, u.Username) || (rt.AdminOnly && u.Admin)
 }
 
 // statusWriter remembers the final status for the metrics and keeps the
