@@ -1,8 +1,8 @@
 package oauth
 
 import (
-	"slices"
 	"log/slog"
+	"slices"
 	"time"
 )
 
