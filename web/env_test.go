@@ -67,6 +67,7 @@ type envOpts struct {
 	disableRegistration bool
 	maxUnusedClients    int
 	issuer              string // overrides the listener's http:// URL (for https-issuer tests)
+	bodyReadTimeout     time.Duration
 }
 
 func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
@@ -114,7 +115,8 @@ func newEnv(t testing.TB, store web.Store, opts ...envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Addr: ts.Listener.Addr().String(), Issuer: issuer, RevocationPoll: 20 * time.Millisecond, MetricsFlush: 50 * time.Millisecond}, web.Deps{
+	srv, err := web.New(web.Config{Addr: ts.Listener.Addr().String(), Issuer: issuer, RevocationPoll: 20 * time.Millisecond, MetricsFlush: 50 * time.Millisecond,
+		BodyReadTimeout: o.bodyReadTimeout}, web.Deps{
 		Provider: p, Store: store, Secrets: secrets, Hasher: hasher, Assets: assets, Log: log, Clock: clock.Now, Metrics: rec,
 	})
 	if err != nil {

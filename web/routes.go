@@ -103,5 +103,5 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.prometheus)
 
-	return s.observe(securityHeaders(mux))
+	return s.observe(bodyDeadline(s.cfg.BodyReadTimeout, securityHeaders(mux)))
 }

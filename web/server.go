@@ -54,6 +54,9 @@ type Config struct {
 	// RevocationPoll is how often this replica reads the revocation log
 	// (gateway.DefaultRevocationPoll when zero).
 	RevocationPoll time.Duration
+	// BodyReadTimeout bounds the reading of a request body
+	// (DefaultBodyReadTimeout when zero).
+	BodyReadTimeout time.Duration
 }
 
 // Validate fails fast on a bad configuration.
@@ -118,6 +121,9 @@ type Server struct {
 func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.SessionMaxAge <= 0 {
 		cfg.SessionMaxAge = DefaultSessionMaxAge
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = DefaultBodyReadTimeout
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -185,7 +191,7 @@ func (s *Server) runCleanup(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "clean-up failed", "error", err)
 		} else if r != (oauth.CleanupReport{}) {
-			s.log.InfoContext(ctx, "clean-up", "unused_clients", r.UnusedClients, "codes", r.Codes, "auth_requests", r.AuthRequests,
+			s.log.InfoContext(ctx, "clean-up", "unused_clients", r.UnusedClients, "idle_clients", r.IdleClients, "codes", r.Codes, "auth_requests", r.AuthRequests,
 				"refresh_tokens", r.RefreshTokens, "grants", r.Grants, "revocations", r.Revocations, "assertions", r.Assertions, "sessions", r.Sessions)
 		}
 		select {

@@ -26,15 +26,42 @@ func peekRPCID(r *http.Request) json.RawMessage {
 	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
 		return nullID
 	}
-	prefix, err := io.ReadAll(io.LimitReader(r.Body, maxIDPeek))
+	body := &stickyEOF{r: r.Body}
+	prefix, err := io.ReadAll(io.LimitReader(body, maxIDPeek))
+	// Once the inbound body has ended it is never read again: net/http
+	// closes it as soon as the response starts, and the proxy's transport
+	// reads once more after the declared length; a read of the closed body
+	// would fail the upstream request mid-stream.
+	rest := io.Reader(body)
+	if body.eof {
+		rest = bytes.NewReader(nil)
+	}
 	r.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(bytes.NewReader(prefix), r.Body), r.Body}
+	}{io.MultiReader(bytes.NewReader(prefix), rest), r.Body}
 	if err != nil {
 		return nullID
 	}
 	return topLevelID(prefix)
+}
+
+// stickyEOF remembers that its reader ended and answers io.EOF from then
+// on without reading it again.
+type stickyEOF struct {
+	r   io.Reader
+	eof bool
+}
+
+func (s *stickyEOF) Read(p []byte) (int, error) {
+	if s.eof {
+		return 0, io.EOF
+	}
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		s.eof = true
+	}
+	return n, err
 }
 
 // topLevelID walks the members of a top-level object until "id", skipping
