@@ -108,15 +108,3 @@ func (s *Store) CountUnusedClients(ctx context.Context, source, registeredFrom s
 	n, err := q.Count(ctx)
 	return int(n), wrapErr(err, "count unused %s clients", source)
 }
-
-// DeleteUnusedClients deletes clients of a source created before the given
-// time that never completed a flow.
-func (s *Store) DeleteUnusedClients(ctx context.Context, source string, createdBefore time.Time) (int, error) {
-	res, err := s.db.NewDelete().Model((*clientRow)(nil)).Where("source = ?", source).
-		Where("last_used_at IS NULL").Where("created_at < ?", toDB(createdBefore)).Exec(ctx)
-	if err != nil {
-		return 0, wrapErr(err, "delete unused %s clients", source)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}

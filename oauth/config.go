@@ -20,6 +20,13 @@ const (
 	// MaxAccessTokenTTL caps access-token lifetimes; revocation entries are
 	// kept this long, since no access token outlives it.
 	MaxAccessTokenTTL = 24 * time.Hour
+	// DefaultUnusedClientTTL is how long a dynamically registered client that
+	// never completed a flow is kept.
+	DefaultUnusedClientTTL = 24 * time.Hour
+	// DefaultIdleClientTTL is serve's default for IdleClientTTL: a
+	// registration that got no token for 90 days and holds no live grant is
+	// forgotten (clients that register at every login leave one behind each).
+	DefaultIdleClientTTL = 90 * 24 * time.Hour
 )
 
 // Client ID metadata document modes (Config.ClientMetadata).
@@ -46,6 +53,10 @@ type Config struct {
 	// UnusedClientTTL is how long such a client is kept.
 	MaxUnusedClients int
 	UnusedClientTTL  time.Duration
+	// IdleClientTTL is how long a dynamically registered client that did get
+	// tokens is kept after its last one once it holds no live grant. Zero
+	// keeps such clients for ever; serve's default is DefaultIdleClientTTL.
+	IdleClientTTL time.Duration
 	// StrictRedirects refuses private-use URI schemes (cursor://…) at registration (LX-3).
 	StrictRedirects bool
 	AccessTokenTTL  time.Duration
@@ -55,7 +66,8 @@ type Config struct {
 	AuthRequestTTL  time.Duration
 }
 
-// WithDefaults returns c with zero durations replaced by the defaults.
+// WithDefaults returns c with zero durations replaced by the defaults
+// (except IdleClientTTL, where zero means off).
 func (c Config) WithDefaults() Config {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -93,6 +105,12 @@ func (c Config) Validate() error {
 	}
 	if c.AccessTokenTTL > MaxAccessTokenTTL {
 		return errors.New("oauth: access token lifetime above 24h; tokens must be short-lived (AS-16)")
+	}
+	if c.UnusedClientTTL < 0 {
+		return fmt.Errorf("oauth: unused client retention %s is negative", c.UnusedClientTTL)
+	}
+	if c.IdleClientTTL < 0 {
+		return fmt.Errorf("oauth: idle client retention %s is negative (0 keeps used clients)", c.IdleClientTTL)
 	}
 	return nil
 }

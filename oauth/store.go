@@ -115,6 +115,16 @@ type TrustStore interface {
 	// registeredFrom, when not "", counts only that address's clients.
 	CountUnusedClients(ctx context.Context, source, registeredFrom string) (int, error)
 	DeleteUnusedClients(ctx context.Context, source string, createdBefore time.Time) (int, error)
+	// DeleteIdleClients deletes dynamically registered clients (SourceDCR
+	// only) that got a token, none since usedBefore, and hold nothing live
+	// at now: no grant that is neither revoked nor expired, no unexpired
+	// authorization request, no unredeemed unexpired code.
+	//
+	// Both Delete…Clients take what names a deleted client with it (grants
+	// and their refresh tokens, consents, codes, authorization requests,
+	// assertion jtis) in the same transaction, and are safe on several
+	// replicas at once.
+	DeleteIdleClients(ctx context.Context, usedBefore, now time.Time) (int, error)
 }
 
 // ConsoleStore keeps the audit log and the console's metric counters.

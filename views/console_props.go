@@ -73,6 +73,7 @@ type ClientsProps struct {
 	Console Console
 	Query   string
 	Source  string
+	Used    string // "never": only clients that never got a token
 	Clients []ClientRow
 	Pager   Pager
 }

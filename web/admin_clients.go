@@ -53,17 +53,28 @@ func pageOf(r *http.Request, n int) (from, to int, pager views.Pager) {
 	return from, to, pager
 }
 
-// listClients handles GET /admin/clients.
+// usedNever is the ?used= value that lists only clients that never got a
+// token (the ones the clean-up forgets after --unused-client-retention).
+const usedNever = "never"
+
+// listClients handles GET /admin/clients, filtered by ?q= (name or ID),
+// ?source= and ?used=never.
 func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
 	clients, err := s.store.ListClients(r.Context())
 	if err != nil {
 		s.consoleError(w, r, err)
 		return
 	}
-	q, source := strings.TrimSpace(r.URL.Query().Get("q")), r.URL.Query().Get("source")
+	q, source, used := strings.TrimSpace(r.URL.Query().Get("q")), r.URL.Query().Get("source"), r.URL.Query().Get("used")
+	if used != usedNever {
+		used = ""
+	}
 	var rows []views.ClientRow
 	for _, c := range clients {
 		if source != "" && c.Source != source {
+			continue
+		}
+		if used == usedNever && c.LastUsedAt != nil {
 			continue
 		}
 		if q != "" && !strings.Contains(strings.ToLower(c.Name+" "+c.ID), strings.ToLower(q)) {
@@ -74,7 +85,7 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
 	from, to, pager := pageOf(r, len(rows))
 	s.render(w, r, http.StatusOK, views.Clients(views.ClientsProps{
 		Console: s.frame(w, r, "Clients", "clients", views.Crumb{Label: "Clients"}),
-		Query:   q, Source: source, Clients: rows[from:to], Pager: pager,
+		Query:   q, Source: source, Used: used, Clients: rows[from:to], Pager: pager,
 	}))
 }
 

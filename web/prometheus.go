@@ -50,6 +50,11 @@ func (s *Server) prometheus(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// Not per route: what this process's clean-up passes deleted.
+	fmt.Fprintf(&b, "# HELP latchkey_clients_reaped_total Stale client registrations deleted by this process's clean-up.\n# TYPE latchkey_clients_reaped_total counter\n")
+	for _, k := range [][2]string{{"idle", oauth.MetricClientsReapedIdle}, {"unused", oauth.MetricClientsReapedUnused}} {
+		fmt.Fprintf(&b, "latchkey_clients_reaped_total{kind=%q} %d\n", k[0], totals[metrics.Series{Metric: k[1]}])
+	}
 	fmt.Fprintf(&b, "# HELP latchkey_token_cache_entries Verified access tokens cached by this process.\n# TYPE latchkey_token_cache_entries gauge\nlatchkey_token_cache_entries %d\n", s.gateway.CachedTokens())
 	fmt.Fprintf(&b, "# HELP go_goroutines Goroutines of this process.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
 	_, _ = w.Write([]byte(b.String()))

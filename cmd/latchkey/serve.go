@@ -54,6 +54,10 @@ func (p *program) serveCommand() *cli.Command {
 				Usage: "how often the revocation log is read; bounds how long a revoked token stays usable on this replica"},
 			&cli.DurationFlag{Name: "cleanup-interval", EnvVars: []string{"LATCHKEY_CLEANUP_INTERVAL"}, Value: web.DefaultCleanupInterval,
 				Usage: "how often expired state is deleted (safe on every replica)"},
+			&cli.DurationFlag{Name: "unused-client-retention", EnvVars: []string{"LATCHKEY_UNUSED_CLIENT_RETENTION"}, Value: oauth.DefaultUnusedClientTTL,
+				Usage: "how long a dynamically registered client that never got a token is kept"},
+			&cli.DurationFlag{Name: "idle-client-retention", EnvVars: []string{"LATCHKEY_IDLE_CLIENT_RETENTION"}, Value: oauth.DefaultIdleClientTTL,
+				Usage: "how long a dynamically registered client with no live grant is kept after its last token (0: for ever)"},
 			&cli.StringFlag{Name: "metrics-token", EnvVars: []string{"LATCHKEY_METRICS_TOKEN"},
 				Usage: "bearer token Prometheus scrapes /metrics with (default: /metrics answers loopback peers only)"},
 			&cli.StringFlag{Name: "demo-addr", Value: "127.0.0.1:0", Usage: "loopback address of the demo MCP server (with --demo)"},
@@ -75,9 +79,16 @@ func (p *program) serve(c *cli.Context) (err error) {
 		ClientMetadata:    c.String("client-metadata"),
 		StrictRedirects:   c.Bool("strict-redirects"),
 		AccessTokenTTL:    c.Duration("access-token-ttl"),
+		UnusedClientTTL:   c.Duration("unused-client-retention"),
+		IdleClientTTL:     c.Duration("idle-client-retention"),
 	}
 	if cfg.AccessTokenTTL <= 0 {
 		return usageErrorf("--access-token-ttl must be positive")
+	}
+	// Unused registrations are capped (MaxUnusedClients), so they must go
+	// eventually; 0 would silently mean the default.
+	if cfg.UnusedClientTTL <= 0 {
+		return usageErrorf("--unused-client-retention must be positive")
 	}
 	// Fail fast, before touching the database, on an issuer the server must
 	// not run with (a derived one is checked again once the port is known).

@@ -45,6 +45,8 @@ func Run(t *testing.T, newStore func(t *testing.T) oauth.Store) {
 		{"Revocation/Log", testRevocationLog},
 		{"Trust/Store", testTrustStore},
 		{"Cleanup/DeleteExpired", testDeleteExpired},
+		{"Cleanup/DeleteIdleClients", testDeleteIdleClients},
+		{"Cleanup/DeleteUnusedClientsDependents", testDeleteUnusedClientsDependents},
 		{"Console/Audit", testAuditLog},
 		{"Console/Metrics", testMetrics},
 		{"Console/RouteUpdateAndConsents", testRouteUpdateAndConsents},
