@@ -109,6 +109,9 @@ func (s *Server) showClient(w http.ResponseWriter, r *http.Request) {
 		{"Software", strings.TrimSpace(c.SoftwareID + " " + c.SoftwareVersion)}, {"Registered from", c.RegisteredFrom},
 		{"JWKS URI", c.JWKSURI}, {"Resource server", map[bool]string{true: "may introspect every token"}[c.ResourceServer]},
 		{"Created", when(c.CreatedAt)}, {"Last used", row.LastUsed},
+		// Granted less than asked (RFC 6749 §3.3): operators see which
+		// clients ask for scopes nothing here offers.
+		{"Asked for scopes no route offers", strings.Join(c.IgnoredScopes, " ")},
 	} {
 		if f[1] != "" {
 			fields = append(fields, f)

@@ -91,6 +91,17 @@ func TestAuthorizeErrorsAreNoOpenRedirector(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(page, "code_challenge") {
 		t.Fatalf("never-used DCR client, https redirect: %d Location=%q; want the error page", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	// prompt=none without a session ends without user interaction too.
+	ap = e.authParams(reg.ClientID, evil, "notes", "")
+	ap.Set("prompt", "none")
+	c := e.browser()
+	resp = e.get(c, "/authorize?"+ap.Encode())
+	wantStatus(t, resp, http.StatusFound)
+	resp = e.get(c, location(t, resp).String())
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusBadRequest || strings.Contains(loc, "evil.example") {
+		t.Fatalf("prompt=none for a never-used DCR client: %d Location=%q; want the error page", resp.StatusCode, loc)
+	}
+	resp.Body.Close()
 	// Loopback: redirected as before (only the user's own machine).
 	loop := e.registerPublic(cb)
 	lp := e.authParams(loop.ClientID, cb, "notes", "")

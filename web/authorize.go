@@ -31,7 +31,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	res, err := s.provider.ParseAuthorize(oauth.WithRequestIP(r.Context(), oauth.ClientIP(r)), params)
 	if err != nil {
 		e := oauth.AsError(err)
-		if e.NoRedirect || res == nil || !trustedForErrorRedirect(res) {
+		if e.NoRedirect || res == nil || !trustedForErrorRedirect(res.Client, res.Request.RedirectURI) {
 			s.renderError(w, r, e)
 			return
 		}
@@ -62,9 +62,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 // shown as a page instead. Loopback URIs lead to the user's own machine,
 // and operators' clients, metadata-document clients (behind the trust
 // policy) and clients a user has already authorized keep their redirects.
-func trustedForErrorRedirect(res *oauth.AuthorizeResult) bool {
-	c := res.Client
-	return c.Source != oauth.SourceDCR || c.LastUsedAt != nil || oauth.LoopbackOnly([]string{res.Request.RedirectURI})
+func trustedForErrorRedirect(c *oauth.Client, redirectURI string) bool {
+	return c.Source != oauth.SourceDCR || c.LastUsedAt != nil || oauth.LoopbackOnly([]string{redirectURI})
 }
 
 // redirectStatus is 303 after a POST (RFC 9700 §4.12) and 302 after a GET.

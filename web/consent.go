@@ -207,6 +207,13 @@ func (s *Server) finishWithError(w http.ResponseWriter, r *http.Request, sess *s
 	}
 	dropPending(sess, req.ID)
 	_ = saveSession(w, r, sess)
+	// prompt=none ends without any user interaction: the same rule as
+	// authorize's errors (RFC 9700 §4.11.2), or the request is a bounce.
+	c, err := s.store.GetClient(r.Context(), req.ClientID)
+	if err != nil || !trustedForErrorRedirect(c, req.RedirectURI) {
+		s.renderError(w, r, e)
+		return
+	}
 	http.Redirect(w, r, s.provider.ErrorRedirectURL(req, e), http.StatusFound)
 }
 

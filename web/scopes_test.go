@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/db/dbtest"
 	"github.com/latchkey/latchkey/oauth"
 )
 
@@ -128,4 +129,20 @@ func accessTokenScope(t *testing.T, tok string) string {
 		t.Fatal(err)
 	}
 	return c.Scope
+}
+
+// TestConsoleShowsDroppedScopes: the client's console page names the
+// scopes it asked for that no route offers.
+func TestConsoleShowsDroppedScopes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	reg := e.registerPublic(cb)
+	e.codeFlow(reg.ClientID, cb, "notes", "notes:read phone vendor:x")
+	e.addUser("root", "admin password 1", true)
+	c := e.browser()
+	e.loginAs(c, "root", "admin password 1")
+	page := body(t, e.get(c, "/admin/client?id="+url.QueryEscape(reg.ClientID)))
+	if !strings.Contains(page, "Asked for scopes no route offers") || !strings.Contains(page, "phone vendor:x") {
+		t.Errorf("the client's console page does not name the dropped scopes:\n%.3000s", page)
+	}
 }
