@@ -114,6 +114,13 @@ func (p *Provider) checkAuthorizeParams(ctx context.Context, params url.Values, 
 		req.State = ""
 		return InvalidRequest("The state parameter is too long.")
 	}
+	// RFC 6749 Appendix A.5: state = 1*VSCHAR (%x20-7E).
+	for i := 0; i < len(req.State); i++ {
+		if c := req.State[i]; c < 0x20 || c > 0x7e {
+			req.State = ""
+			return InvalidRequest("The state parameter contains characters it may not have.")
+		}
+	}
 	// Parameters that would change what the request means are refused, not
 	// ignored: a client relying on them must learn they had no effect.
 	switch {

@@ -113,6 +113,10 @@ func ParseClientDocument(id string, body []byte, strict bool) (*Client, error) {
 	}
 	switch md.TokenEndpointAuthMethod {
 	case AuthNone:
+		// As at registration: keys belong to private_key_jwt clients only.
+		if md.JWKSURI != "" || md.JWKS != nil {
+			return nil, errors.New("jwks and jwks_uri are only for token_endpoint_auth_method private_key_jwt")
+		}
 	case AuthPrivateKeyJWT:
 		if (md.JWKSURI == "") == (md.JWKS == nil) {
 			return nil, errors.New("private_key_jwt needs exactly one of jwks and jwks_uri")

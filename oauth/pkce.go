@@ -40,7 +40,15 @@ func validS256Challenge(challenge string) bool {
 	if len(challenge) != 43 {
 		return false
 	}
-	_, err := base64.RawURLEncoding.DecodeString(challenge)
+	// Go's base64 decoder skips CR and LF, so check the alphabet first
+	// (RFC 7636 §4.2: base64url without padding), then the canonical form.
+	for i := 0; i < len(challenge); i++ {
+		c := challenge[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	_, err := base64.RawURLEncoding.Strict().DecodeString(challenge)
 	return err == nil
 }
 

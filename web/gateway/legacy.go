@@ -31,6 +31,17 @@ func ambiguousSession(q url.Values, headers []string) bool {
 		if slices.Contains(legacySessionParams[:], k) {
 			continue
 		}
+		// PHP reads "session id", "session.id" and " session_id" as
+		// session_id (spaces, dots and a first "[" become "_", leading
+		// spaces go).
+		php := strings.TrimLeft(k, " ")
+		if i := strings.IndexByte(php, '['); i >= 0 {
+			php = php[:i] + "_" + php[i+1:]
+		}
+		php = strings.NewReplacer(" ", "_", ".", "_").Replace(php)
+		if php != k && slices.ContainsFunc(legacySessionParams[:], func(p string) bool { return strings.EqualFold(php, p) }) {
+			return true
+		}
 		lower := strings.ToLower(k)
 		for _, p := range legacySessionParams {
 			// SESSIONID (another case), or sessionId[]=x / sessionId.a=x,
