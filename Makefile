@@ -8,6 +8,7 @@
 #                     against a throwaway PostgreSQL (unless LATCHKEY_TEST_POSTGRES is set)
 #   make test-short   quick `go test ./...`: no race detector, no PostgreSQL
 #   make bench        benchmarks (with PostgreSQL)
+#   make fuzz         every fuzz target for FUZZTIME each (default 10s; CI runs 5s, FUZZTIME=5m before a release)
 #   make clean
 #
 # Useful variables: RUN_ARGS, TEST_FLAGS (extra go test flags, e.g. TEST_FLAGS='-run Foo -v'),
@@ -36,7 +37,7 @@ STATICCHECK ?= $(GOBIN_DIR)/staticcheck
 # Debian). Expanded by the recipe's shell, so it sees a chromium that `deps` just installed.
 WITH_CHROMIUM = CHROMIUM_PATH="$${CHROMIUM_PATH:-$$(command -v chromium 2>/dev/null || true)}"
 
-.PHONY: build run generate check-generated lint deps test test-short bench clean
+.PHONY: build run generate check-generated lint deps test test-short bench fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/latchkey
@@ -80,6 +81,9 @@ test-short:
 
 bench:
 	$(WITH_CHROMIUM) bash scripts/with-postgres.sh $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(TEST_FLAGS) $(PKGS)
+
+fuzz:
+	FUZZTIME=$${FUZZTIME:-10s} bash scripts/fuzz.sh
 
 clean:
 	rm -rf bin test-artifacts screenshots
