@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -481,9 +480,3 @@ func runCLI(t *testing.T, ctx context.Context, name, bin string, env []string, d
 	}
 	return c.out.String()
 }
-
-// ansiRe matches the terminal escapes CLIs with spinners print.
-var ansiRe = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
-
-// plainText strips terminal escapes from CLI output.
-func plainText(s string) string { return ansiRe.ReplaceAllString(s, "") }
