@@ -64,26 +64,34 @@ func fuzzSign(tb testing.TB, alg jose.SignatureAlgorithm, key any, kid string, t
 // fuzzB64 encodes b as unpadded base64url.
 func fuzzB64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-// verifyES256 checks a compact JWS's signature with pub, written apart from
-// go-jose: the header must say ES256 and the signature must be r||s over
-// the (re-encoded) header and payload bytes. It returns the payload.
-func verifyES256(raw string, pub *ecdsa.PublicKey) ([]byte, bool) {
+// splitJWS decodes the three parts of a compact JWS and its header's alg.
+func splitJWS(raw string) (dec [3][]byte, alg string, ok bool) {
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {
-		return nil, false
+		return dec, "", false
 	}
-	var dec [3][]byte
 	for i, p := range parts {
 		b, err := base64.RawURLEncoding.DecodeString(p)
 		if err != nil {
-			return nil, false
+			return dec, "", false
 		}
 		dec[i] = b
 	}
 	var h struct {
 		Alg string `json:"alg"`
 	}
-	if json.Unmarshal(dec[0], &h) != nil || h.Alg != "ES256" || len(dec[2]) != 64 {
+	if json.Unmarshal(dec[0], &h) != nil {
+		return dec, "", false
+	}
+	return dec, h.Alg, true
+}
+
+// verifyES256 checks a compact JWS's signature with pub, written apart from
+// go-jose: the header must say ES256 and the signature must be r||s over
+// the (re-encoded) header and payload bytes. It returns the payload.
+func verifyES256(raw string, pub *ecdsa.PublicKey) ([]byte, bool) {
+	dec, alg, ok := splitJWS(raw)
+	if !ok || alg != "ES256" || len(dec[2]) != 64 {
 		return nil, false
 	}
 	sum := sha256.Sum256([]byte(fuzzB64(dec[0]) + "." + fuzzB64(dec[1])))

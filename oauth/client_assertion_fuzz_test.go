@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,22 +45,8 @@ func verifyAssertionSig(raw string, ec *ecdsa.PublicKey, ed ed25519.PublicKey) (
 	if p, ok := verifyES256(raw, ec); ok {
 		return p, true
 	}
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return nil, false
-	}
-	var dec [3][]byte
-	for i, p := range parts {
-		b, err := base64.RawURLEncoding.DecodeString(p)
-		if err != nil {
-			return nil, false
-		}
-		dec[i] = b
-	}
-	var h struct {
-		Alg string `json:"alg"`
-	}
-	if json.Unmarshal(dec[0], &h) != nil || h.Alg != "EdDSA" {
+	dec, alg, ok := splitJWS(raw)
+	if !ok || alg != "EdDSA" {
 		return nil, false
 	}
 	return dec[1], ed25519.Verify(ed, []byte(fuzzB64(dec[0])+"."+fuzzB64(dec[1])), dec[2])
